@@ -1,0 +1,319 @@
+"""``python -m lab up|down|status|config|reset|fault|serve``."""
+
+import argparse
+import json
+import logging
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from .esa.engine import normalise_cluster
+from .esa.store import FileStore, effective_view, layer_chain, read_json, zero_counters, CONFIG_FILE, COUNTERS_FILE
+from .state import BIND_HOST, REPO_ROOT, StateDir, default_port, default_state_dir
+
+START_TIMEOUT = 30.0
+STOP_TIMEOUT = 10.0
+
+
+class LabError(Exception):
+    """A user-facing error: printed, exit code 1."""
+
+
+def _pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            cmdline = handle.read()
+        return b"lab" in cmdline and b"serve" in cmdline
+    except OSError:
+        return True
+
+
+def running_info(state):
+    """Runtime info of the running server of ``state`` or None."""
+    info = state.runtime()
+    if info and info.get("pid") and _pid_alive(info["pid"]):
+        return info
+    return None
+
+
+def _port_open(host, port):
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _parse_machines(text):
+    return [item.strip() for item in text.split(",") if item.strip()] if text else []
+
+
+def _cluster_arg(args):
+    if not args.cluster:
+        return None
+    machines = _parse_machines(args.cluster_machines) or [args.hostname]
+    return {"name": args.cluster, "groups": {args.cluster_group: machines}}
+
+
+# -- commands ---------------------------------------------------------------------
+def cmd_up(args):
+    state = StateDir(args.state_dir)
+    info = running_info(state)
+    if info:
+        print(f"ESA lab already running (pid {info['pid']}) on {info['host']}:{info['port']}; nothing to do.")
+        return 0
+    state.ensure()
+    command = [sys.executable, "-m", "lab", "serve", "--state-dir", state.path, "--esa-port", str(args.esa_port),
+               "--hostname", args.hostname]
+    if args.cluster:
+        command += ["--cluster", args.cluster, "--cluster-group", args.cluster_group]
+        if args.cluster_machines:
+            command += ["--cluster-machines", args.cluster_machines]
+    if args.password:
+        command += ["--password", args.password]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = REPO_ROOT + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    with open(state.file("esa.log"), "ab") as log:
+        process = subprocess.Popen(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=log,
+                                   stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + START_TIMEOUT
+    while time.monotonic() < deadline:
+        info = state.runtime()
+        if info and info.get("pid") == process.pid and _port_open(info["host"], info["port"]):
+            break
+        if process.poll() is not None:
+            raise LabError(f"the ESA lab server exited with code {process.returncode}; log {state.file('esa.log')}:\n"
+                           + _log_tail(state))
+        time.sleep(0.1)
+    else:
+        process.terminate()
+        raise LabError(f"the ESA lab server did not start within {START_TIMEOUT:.0f} s; see {state.file('esa.log')}")
+    print(f"ESA lab running (pid {info['pid']}) on {info['host']}:{info['port']} as {info['hostname']}"
+          + (f", cluster {info['cluster']['name']}" if info.get("cluster") else ""))
+    print(f"state dir: {state.path}")
+    print(f"inventory: {state.file('inventory.yml')}")
+    print(f"password:  {state.file('password')}")
+    print(f"ssh -p {info['port']} -o UserKnownHostsFile={state.file('known_hosts')} admin@{info['host']}")
+    return 0
+
+
+def _log_tail(state, lines=15):
+    try:
+        with open(state.file("esa.log"), encoding="utf-8", errors="replace") as handle:
+            return "".join(handle.readlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def cmd_down(args):
+    state = StateDir(args.state_dir)
+    info = running_info(state)
+    if not info:
+        print("ESA lab is not running.")
+        return 0
+    pid = info["pid"]
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT
+    while time.monotonic() < deadline and _pid_alive(pid):
+        time.sleep(0.1)
+    if _pid_alive(pid):
+        os.kill(pid, signal.SIGKILL)
+    state.clear_runtime(pid)
+    print(f"ESA lab stopped (pid {pid}).")
+    return 0
+
+
+def _stored_config(state):
+    return read_json(state.file(CONFIG_FILE), None)
+
+
+def cmd_status(args):
+    state = StateDir(args.state_dir)
+    info = running_info(state)
+    stored = _stored_config(state) or {}
+    identity = stored.get("identity") or {}
+    last = info or state.runtime() or {}
+    counters = zero_counters()
+    counters.update(read_json(state.file(COUNTERS_FILE), {}))
+    cluster = (info or identity or {}).get("cluster")
+    status = {
+        "running": bool(info),
+        "pid": info["pid"] if info else None,
+        "host": last.get("host", BIND_HOST),
+        "port": info["port"] if info else None,
+        "hostname": (info or identity).get("hostname"),
+        "cluster": cluster["name"] if cluster else None,
+        "counters": counters,
+    }
+    if args.json:
+        print(json.dumps({"esa": status}, indent=2))
+        return 0
+    if info:
+        print(f"ESA: running (pid {status['pid']}) on {status['host']}:{status['port']}, hostname {status['hostname']}"
+              + (f", cluster {status['cluster']}" if status["cluster"] else ""))
+    else:
+        print("ESA: not running")
+    print("counters: " + ", ".join(f"{key}={value}" for key, value in counters.items()))
+    faults = state.read_faults()
+    if faults:
+        print("faults: " + ", ".join(f"{key}={value}" for key, value in sorted(faults.items())))
+    return 0
+
+
+def cmd_config(args):
+    state = StateDir(args.state_dir)
+    stored = _stored_config(state)
+    if not stored:
+        view = {"smtp_routes": []}
+    else:
+        identity = stored["identity"]
+        if args.layers:
+            print(json.dumps({"esa": stored}, indent=2))
+            return 0
+        view = effective_view(stored["layers"], layer_chain(identity["hostname"], identity["cluster"]))
+    print(json.dumps({"esa": view}, indent=2))
+    return 0
+
+
+def cmd_reset(args):
+    state = StateDir(args.state_dir)
+    state.ensure()
+    stored = _stored_config(state)
+    identity = (stored or {}).get("identity") or {"hostname": "esa1.lab", "cluster": None}
+    store = FileStore(state.path, identity)
+    store.reset(counters_only=args.counters_only)
+    if args.counters_only:
+        print("ESA lab counters reset.")
+    else:
+        state.update_faults(clear=True)
+        print("ESA lab reset: factory configuration, zero counters, no faults.")
+    return 0
+
+
+def cmd_fault(args):
+    state = StateDir(args.state_dir)
+    values = {"drop_after_lines": args.drop_after_lines, "sessions": args.sessions,
+              "prompt_delay": args.prompt_delay, "commit_delay": args.commit_delay}
+    if args.sessions is not None and args.drop_after_lines is None and "drop_after_lines" not in state.read_faults():
+        raise LabError("--sessions only applies together with --drop-after-lines")
+    faults = state.update_faults(clear=args.clear, **values)
+    print("faults: " + (json.dumps(faults, sort_keys=True) if faults else "none"))
+    return 0
+
+
+def cmd_trust(args):
+    """Put the lab host key into a known_hosts file (libssh reads only ~/.ssh/known_hosts)."""
+    state = StateDir(args.state_dir)
+    try:
+        with open(state.file("known_hosts"), encoding="utf-8") as handle:
+            lab_lines = [line for line in handle if line.strip()]
+    except FileNotFoundError:
+        raise LabError("no known_hosts in the state dir; run 'python -m lab up' first") from None
+    target = os.path.expanduser(args.known_hosts)
+    names = {line.split()[0] for line in lab_lines}
+    try:
+        with open(target, encoding="utf-8") as handle:
+            kept = [line for line in handle if line.split()[:1] and line.split()[0] not in names]
+    except FileNotFoundError:
+        kept = []
+    os.makedirs(os.path.dirname(target) or ".", mode=0o700, exist_ok=True)
+    with open(target, "w", encoding="utf-8") as handle:
+        handle.writelines(kept + lab_lines)
+    print(f"lab host key for {', '.join(sorted(names))} written to {target}")
+    return 0
+
+
+def cmd_serve(args):
+    """Run the server in the foreground (used by ``up``)."""
+    from .esa.ssh_server import ESASSHServer  # paramiko only needed here
+
+    state = StateDir(args.state_dir)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("paramiko").setLevel(logging.WARNING)
+    cluster = normalise_cluster(_cluster_arg(args), args.hostname)
+    server = ESASSHServer(state.path, port=args.esa_port, hostname=args.hostname, cluster=cluster,
+                          password=args.password)
+    try:
+        server.start()
+    except OSError as exc:
+        raise LabError(f"cannot listen on {BIND_HOST}:{args.esa_port}: {exc}") from None
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_args: stop.set())
+    state.write_runtime({"pid": os.getpid(), "host": server.host, "port": server.port, "hostname": args.hostname,
+                         "cluster": cluster, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.stop()
+        state.clear_runtime(os.getpid())
+        logging.info("ESA lab stopped")
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m lab", description="Local lab for mailops.secure_email.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name, func, help_text):
+        sub_parser = sub.add_parser(name, help=help_text, description=help_text)
+        sub_parser.add_argument("--state-dir", default=default_state_dir(),
+                                help="state directory (env LAB_STATE_DIR, default <repo>/.lab)")
+        sub_parser.set_defaults(func=func)
+        return sub_parser
+
+    for name, func, help_text in (("up", cmd_up, "start the lab ESA (detached)"),
+                                  ("serve", cmd_serve, "run the lab ESA in the foreground")):
+        sub_parser = add(name, func, help_text)
+        sub_parser.add_argument("--esa-port", type=int, default=default_port(),
+                                help="SSH port on 127.0.0.1 (env LAB_ESA_PORT, default 2222; 0 = any free port)")
+        sub_parser.add_argument("--hostname", default="esa1.lab", help="appliance hostname (prompt)")
+        sub_parser.add_argument("--cluster", default=None, help="make it a clustered appliance with this cluster name")
+        sub_parser.add_argument("--cluster-group", default="Main_Group", help="group of the cluster (default Main_Group)")
+        sub_parser.add_argument("--cluster-machines", default=None,
+                                help="comma-separated machines of the group (default: the hostname and esa2.lab)")
+        sub_parser.add_argument("--password", default=None, help="admin password (default: random, kept in the state dir)")
+    add("down", cmd_down, "stop the lab ESA")
+    status = add("status", cmd_status, "show whether the lab ESA runs, and its counters")
+    status.add_argument("--json", action="store_true", help="JSON output")
+    config = add("config", cmd_config, "print the committed configuration as JSON")
+    config.add_argument("--layers", action="store_true", help="raw per-level (cluster/group/machine) storage")
+    reset = add("reset", cmd_reset, "factory configuration, zero counters, no faults")
+    reset.add_argument("--counters-only", action="store_true", help="only zero the counters")
+    trust = add("trust", cmd_trust, "add the lab host key to a known_hosts file (for libssh clients)")
+    trust.add_argument("--known-hosts", default="~/.ssh/known_hosts", help="file to update (default ~/.ssh/known_hosts)")
+    fault = add("fault", cmd_fault, "set or clear fault injection")
+    fault.add_argument("--drop-after-lines", type=int, default=None,
+                       help="close the connection when the Nth input line of a session arrives (0 = off)")
+    fault.add_argument("--sessions", type=int, default=None, help="apply the drop fault to the next K sessions only")
+    fault.add_argument("--prompt-delay", type=float, default=None, help="seconds to wait before each prompt (0 = off)")
+    fault.add_argument("--commit-delay", type=float, default=None, help="seconds a commit takes (0 = off)")
+    fault.add_argument("--clear", action="store_true", help="remove all faults (before applying the others)")
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "cluster", None) and not args.cluster_machines:
+        peer = "esa2.lab" if args.hostname != "esa2.lab" else "esa1.lab"
+        args.cluster_machines = f"{args.hostname},{peer}"
+    try:
+        return args.func(args)
+    except LabError as exc:
+        print(f"lab: error: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"lab: error: {exc}", file=sys.stderr)
+        return 1

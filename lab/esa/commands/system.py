@@ -1,0 +1,124 @@
+"""General commands: version, commit, clear, showconfig, saveconfig, exit, help."""
+
+from ..dialog import ask, ask_choice, ask_yes_no, question_text
+from ..registry import CommandSpec
+from ..xmlconfig import PASSPHRASE_MASK, PASSPHRASE_PLAIN, render_config
+
+PASSPHRASE_OPTIONS = [
+    "Mask passphrases (Files with masked passphrases cannot be loaded using\nloadconfig command)",
+    "Encrypt passphrases",
+    "Plain passphrases",
+]
+
+
+def version(ctx):
+    app = ctx.app
+    lines = [
+        "Current Version",
+        "===============",
+        f"Product: Cisco {app.model} Email Security Virtual Appliance",
+        f"Model: {app.model}",
+        f"Version: {app.version}",
+        "Build Date: 2024-02-29",
+        "Install Date: 2026-01-05 09:30:00",
+        f"Serial #: {app.serial}",
+        "BIOS: 6.00",
+        "CPUs: 2 expected, 2 allocated",
+        "Memory: 8192 MB expected, 8192 MB allocated",
+        "Hard disk: 200 GB, or more, expected; 200 GB allocated",
+        "RAID: NA",
+        "RAID Status: Unknown",
+        "RAID Type: NA",
+        "BMC: NA",
+        "Cisco Unified Threat Management Feature Key: Unavailable",
+        "Virtual Appliance: VMware ESXi",
+        f"Hostname: {app.hostname}",
+    ]
+    ctx.page("\n".join(lines) + "\n")
+
+
+def commit(ctx):
+    session = ctx.session
+    if not session.has_pending:
+        ctx.out("There is no data to commit.\n")
+        return
+    comment = yield from ask(ctx, question_text("Please enter some comments describing your changes:"))
+    save = yield from ask_yes_no(ctx, "Do you want to save the current configuration for rollback?", True)
+    session.commit_pending(comment, save)
+    ctx.out(f"Changes committed: {ctx.ctime()}\n")
+
+
+def clearchanges(ctx):
+    session = ctx.session
+    if not session.has_pending:
+        ctx.out("No changes have been made.\n")
+        return
+    sure = yield from ask_yes_no(ctx, "Are you sure you want to clear all changes since the last commit?", True)
+    if sure:
+        session.clear_pending()
+        ctx.out(f"Changes cleared: {ctx.ctime()}\n")
+
+
+def _ask_passphrase_option(ctx):
+    if ctx.preanswers and ctx.preanswers[0].lower() in ("y", "yes", "n", "no"):
+        # Older releases asked "Do you want to mask the passphrase?" ([SARF]): "saveconfig y 1".
+        legacy = ctx.preanswers.pop(0).lower()
+        if not ctx.preanswers:
+            return PASSPHRASE_MASK if legacy.startswith("y") else PASSPHRASE_PLAIN
+    index = yield from ask_choice(ctx, "Choose the passphrase option:", PASSPHRASE_OPTIONS, default=0)
+    return index + 1
+
+
+def _render(ctx, option):
+    app = ctx.app
+    info = {
+        "model": app.model, "version": app.version, "serial": app.serial, "hostname": app.hostname,
+        "password": app.password, "now": ctx.ctime(), "cluster": app.cluster,
+    }
+    return render_config(info, ctx.session.view(), option)
+
+
+def showconfig(ctx):
+    option = yield from _ask_passphrase_option(ctx)
+    ctx.page(_render(ctx, option))
+
+
+def saveconfig(ctx):
+    option = yield from _ask_passphrase_option(ctx)
+    app = ctx.app
+    name = f"{app.model}-{app.serial}-{ctx.timestamp()}.xml"
+    try:
+        app.files.write(name, _render(ctx, option))
+    except OSError:
+        ctx.error("Error writing file.")
+        return
+    ctx.out(f'File written on machine "{app.hostname}" to the location\n"/configuration/{name}".\nConfiguration saved.\n')
+
+
+def exit_cli(ctx):
+    if ctx.session.has_pending:
+        ctx.out("Warning: You have uncommitted changes. They have been discarded.\n")
+    ctx.session.request_close()
+
+
+def help_cli(ctx):
+    seen = set()
+    lines = []
+    for _name, spec in sorted(ctx.registry.items()):
+        if spec.name in seen:
+            continue
+        seen.add(spec.name)
+        names = " or ".join((spec.name,) + spec.aliases)
+        lines.append(f"{names.ljust(24)}{spec.summary}")
+    ctx.page("\n".join(lines) + "\n")
+
+
+COMMANDS = [
+    CommandSpec("version", version, "View system version information."),
+    CommandSpec("commit", commit, "Commit changes."),
+    CommandSpec("clearchanges", clearchanges, "Clear changes.", aliases=("clear",)),
+    CommandSpec("showconfig", showconfig, "Display all configuration values."),
+    CommandSpec("saveconfig", saveconfig, "Saves the configuration to disk."),
+    CommandSpec("exit", exit_cli, "Exit the CLI.", aliases=("quit", "q")),
+    CommandSpec("help", help_cli, "Show the list of commands.", aliases=("?",)),
+]

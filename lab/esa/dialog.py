@@ -1,0 +1,92 @@
+"""Shared dialogue helpers for CLI commands.
+
+A command is a function ``cmd(ctx)``.  Interactive commands are generators:
+they ``yield from`` the helpers below, which yield an :class:`Ask` to the
+session and receive the answer line.  ``ctx`` offers ``out``/``page``/``error``
+for output and ``table``/``set_table`` for configuration.
+
+Batch use (arguments on the command line, e.g. ``clustermode group G`` or
+``commit "comment" Y``): each argument answers the next question, without
+printing it.  When the arguments are used up, a menu question leaves the
+command, a question with a default takes its default, and any other question
+is asked interactively.
+"""
+
+
+class Ask:
+    """A question the command waits on; ``text`` ends with ``[default]> ``."""
+
+    __slots__ = ("text", "menu")
+
+    def __init__(self, text, menu=False):
+        self.text = text
+        self.menu = menu
+
+
+def question_text(lines, default=""):
+    """Multi-line question: the lines, then ``[default]> `` on its own line."""
+    if isinstance(lines, str):
+        lines = [lines]
+    return "\n".join(lines) + f"\n[{default}]> "
+
+
+def ask(ctx, text, default=None, menu=False):
+    """Ask ``text`` and return the stripped answer ('' for an empty line)."""
+    if ctx.preanswers:
+        return ctx.preanswers.pop(0).strip()
+    if ctx.batch:
+        if menu:
+            return ""
+        if default is not None:
+            return default
+    answer = yield Ask(text, menu)
+    return answer.strip()
+
+
+def menu(ctx, summary, options):
+    """Show a ``Choose the operation`` menu; return the chosen verb (upper case) or ''."""
+    lines = list(summary) + ["", "Choose the operation you want to perform:"]
+    lines += [f"- {verb} - {description}" for verb, description in options]
+    text = "\n".join(lines) + "\n[]> "
+    verbs = [verb for verb, _description in options]
+    while True:
+        answer = yield from ask(ctx, text, menu=True)
+        if not answer:
+            return ""
+        if answer.upper() in verbs:
+            return answer.upper()
+        ctx.error(f'Unknown option "{answer}".')
+
+
+def ask_yes_no(ctx, text, default):
+    """Inline yes/no question ``text [Y]> ``; returns a bool."""
+    shown = "Y" if default else "N"
+    while True:
+        answer = yield from ask(ctx, f"{text} [{shown}]> ", default=shown)
+        if not answer:
+            return default
+        if answer.lower() in ("y", "yes"):
+            return True
+        if answer.lower() in ("n", "no"):
+            return False
+        ctx.error("Please answer Y or N.")
+
+
+def ask_choice(ctx, header, items, default=None):
+    """Numbered list; the answer is a number or (case-insensitive) a name. Returns the index."""
+    lines = [header] + [f"{number}. {item}" for number, item in enumerate(items, start=1)]
+    shown = "" if default is None else str(default + 1)
+    text = question_text(lines, shown)
+    while True:
+        answer = yield from ask(ctx, text, default=shown or None)
+        if not answer and shown:
+            answer = shown
+        if not answer:
+            ctx.error("You must enter a value.")
+            continue
+        if answer.isdigit() and 1 <= int(answer) <= len(items):
+            return int(answer) - 1
+        for index, item in enumerate(items):
+            if item.lower() == answer.lower():
+                return index
+        ctx.error(f'That value is not valid: "{answer}".')

@@ -1,0 +1,262 @@
+"""Configuration and counter storage for the simulated ESA.
+
+The committed configuration is a dict of *layers*; each layer holds tables
+(``{"smtp_routes": [...]}``).  A standalone appliance has one layer,
+``local``.  A clustered appliance has ``cluster``, ``group:<name>`` and
+``machine:<host>`` layers (Centralized Management); a table is read from the
+most specific layer of the logged-in machine that defines it, and written to
+that same layer.  Factory tables live at the level named in ``TABLE_HOME``.
+
+``MemoryStore`` keeps everything in memory (in-process tests); ``FileStore``
+keeps it in JSON files of a state directory, under an inter-process lock, so
+that ``python -m lab status|config|reset`` see and change the live state.
+"""
+
+import copy
+import fcntl
+import json
+import os
+import re
+import threading
+from contextlib import contextmanager
+
+COUNTER_NAMES = ("logins", "sessions", "commits", "writes", "lines_received", "lost_uncommitted", "clears")
+
+# Level at which each table lives on a clustered appliance (factory placement).
+TABLE_HOME = {
+    "smtp_routes": "cluster",
+}
+
+FACTORY_TABLES = {
+    "smtp_routes": [],
+}
+
+CONFIG_FILE = "esa_config.json"
+COUNTERS_FILE = "esa_counters.json"
+LOCK_FILE = "esa.lock"
+
+
+def zero_counters():
+    return dict.fromkeys(COUNTER_NAMES, 0)
+
+
+def layer_chain(hostname, cluster):
+    """Layers that apply to ``hostname``, most specific first."""
+    if not cluster:
+        return ["local"]
+    chain = [f"machine:{hostname}"]
+    for group, machines in cluster["groups"].items():
+        if hostname in machines:
+            chain.append(f"group:{group}")
+            break
+    chain.append("cluster")
+    return chain
+
+
+def factory_layers(hostname, cluster):
+    if not cluster:
+        return {"local": copy.deepcopy(FACTORY_TABLES)}
+    layers = {"cluster": {}}
+    for group, machines in cluster["groups"].items():
+        layers[f"group:{group}"] = {}
+        for machine in machines:
+            layers[f"machine:{machine}"] = {}
+    for table, value in FACTORY_TABLES.items():
+        layers[TABLE_HOME.get(table, "cluster")][table] = copy.deepcopy(value)
+    if f"machine:{hostname}" not in layers:
+        layers[f"machine:{hostname}"] = {}
+    return layers
+
+
+def defining_layer(layers, chain, table):
+    """The layer (of ``chain``) whose value of ``table`` is in effect."""
+    for key in chain:
+        if table in layers.get(key, {}):
+            return key
+    return chain[-1]
+
+
+def effective_view(layers, chain):
+    """Flat ``{table: value}`` view for one machine (deep copy)."""
+    tables = set()
+    for key in chain:
+        tables.update(layers.get(key, {}))
+    view = {}
+    for table in sorted(tables):
+        view[table] = copy.deepcopy(layers[defining_layer(layers, chain, table)][table])
+    return view
+
+
+class MemoryStore:
+    """In-memory committed configuration and counters (thread-safe)."""
+
+    def __init__(self, identity, layers=None):
+        self._lock = threading.RLock()
+        self._data = {"identity": identity, "layers": layers or factory_layers(identity["hostname"], identity["cluster"])}
+        self._counters = zero_counters()
+
+    @contextmanager
+    def config_transaction(self):
+        """Yield the stored config dict for modification (under the lock)."""
+        with self._lock:
+            yield self._data
+
+    def read_config(self):
+        with self._lock:
+            return copy.deepcopy(self._data)
+
+    def bump(self, name, amount=1):
+        with self._lock:
+            self._counters[name] = self._counters.get(name, 0) + amount
+
+    def read_counters(self):
+        with self._lock:
+            return dict(self._counters)
+
+    def reset(self, counters_only=False):
+        with self._lock:
+            self._counters = zero_counters()
+            if not counters_only:
+                identity = self._data["identity"]
+                self._data["layers"] = factory_layers(identity["hostname"], identity["cluster"])
+
+
+def read_json(path, default):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return default
+
+
+def write_json_atomic(path, data, mode=0o644):
+    tmp = f"{path}.tmp{os.getpid()}.{threading.get_ident()}"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.chmod(tmp, mode)
+    os.replace(tmp, path)
+
+
+class FileStore:
+    """Committed configuration and counters in JSON files of a state directory.
+
+    Every access re-reads the files under a lock (``fcntl.flock`` across
+    processes plus a thread lock), so a ``reset`` by another process takes
+    effect at once.
+    """
+
+    def __init__(self, state_dir, identity):
+        self.state_dir = os.path.abspath(state_dir)
+        os.makedirs(self.state_dir, exist_ok=True)
+        self.identity = identity
+        self._tlock = threading.RLock()
+        self.config_path = os.path.join(self.state_dir, CONFIG_FILE)
+        self.counters_path = os.path.join(self.state_dir, COUNTERS_FILE)
+        self.lock_path = os.path.join(self.state_dir, LOCK_FILE)
+        with self.config_transaction():
+            pass
+
+    @contextmanager
+    def _locked(self):
+        with self._tlock:
+            with open(self.lock_path, "a", encoding="utf-8") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _load_config(self):
+        data = read_json(self.config_path, None)
+        if not data or data.get("identity") != self.identity:
+            # First start, or the appliance identity (hostname/cluster) changed.
+            data = {"identity": self.identity,
+                    "layers": factory_layers(self.identity["hostname"], self.identity["cluster"])}
+        return data
+
+    @contextmanager
+    def config_transaction(self):
+        with self._locked():
+            data = self._load_config()
+            yield data
+            write_json_atomic(self.config_path, data)
+
+    def read_config(self):
+        with self._locked():
+            return self._load_config()
+
+    def bump(self, name, amount=1):
+        with self._locked():
+            counters = zero_counters()
+            counters.update(read_json(self.counters_path, {}))
+            counters[name] = counters.get(name, 0) + amount
+            write_json_atomic(self.counters_path, counters)
+
+    def read_counters(self):
+        with self._locked():
+            counters = zero_counters()
+            counters.update(read_json(self.counters_path, {}))
+            return counters
+
+    def reset(self, counters_only=False):
+        with self._locked():
+            write_json_atomic(self.counters_path, zero_counters())
+            if not counters_only:
+                write_json_atomic(self.config_path, {
+                    "identity": self.identity,
+                    "layers": factory_layers(self.identity["hostname"], self.identity["cluster"])})
+
+
+_FILENAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,254}$")
+
+
+def config_filename(name):
+    """Validate a file name in the appliance's ``/configuration`` directory; None if invalid."""
+    name = name.strip()
+    if name.startswith("/configuration/"):
+        name = name[len("/configuration/"):]
+    if not _FILENAME.match(name) or ".." in name:
+        return None
+    return name
+
+
+class MemoryFiles:
+    """The ``/configuration`` directory, in memory."""
+
+    def __init__(self):
+        self._files = {}
+        self._lock = threading.Lock()
+
+    def read(self, name):
+        with self._lock:
+            if name not in self._files:
+                raise FileNotFoundError(name)
+            return self._files[name]
+
+    def write(self, name, text):
+        with self._lock:
+            self._files[name] = text
+
+    def names(self):
+        with self._lock:
+            return sorted(self._files)
+
+
+class DirFiles:
+    """The ``/configuration`` directory, as a real directory."""
+
+    def __init__(self, path):
+        self.path = os.path.abspath(path)
+        os.makedirs(self.path, exist_ok=True)
+
+    def read(self, name):
+        with open(os.path.join(self.path, name), encoding="utf-8") as handle:
+            return handle.read()
+
+    def write(self, name, text):
+        with open(os.path.join(self.path, name), "w", encoding="utf-8") as handle:
+            handle.write(text)
+
+    def names(self):
+        return sorted(os.listdir(self.path))

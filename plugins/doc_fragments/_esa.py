@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class ModuleDocFragment(object):
+
+    # Options of every ESA module that changes configuration.
+    DOCUMENTATION = r"""
+options:
+  commit:
+    description:
+      - Commit the change in the same task, with O(comment).
+      - Set V(false) on several tasks and end with M(mailops.secure_email.esa_commit) to make one commit for all of them.
+        The pending changes live in the SSH session; if the connection is lost between the tasks they are gone, and
+        M(mailops.secure_email.esa_commit) fails.
+    type: bool
+    default: true
+  comment:
+    description:
+      - Comment for the commit.
+    type: str
+    default: Changed by mailops.secure_email
+  cluster_mode:
+    description:
+      - The cluster level to work at on a clustered appliance (Centralized Management) - V(cluster), V(group:<name>)
+        or V(machine:<host>).
+      - The module switches explicitly with C(clustermode) before reading or writing. Leave unset on a standalone appliance.
+    type: str
+notes:
+  - Runs on the controller through the persistent connection C(ansible.netcommon.network_cli) with
+    C(ansible_network_os=mailops.secure_email.asyncos).
+  - On any error the module runs C(clearchanges), so that no half-made change stays pending, and fails.
+    C(clearchanges) drops every change pending in the session, including those of earlier tasks with O(commit=false).
+"""
+
+    # Resource-module states.
+    STATES = r"""
+options:
+  state:
+    description:
+      - V(merged) adds or updates the entries in O(config) and leaves the others alone.
+      - V(replaced) makes each entry in O(config) exactly as given and leaves the others alone.
+      - V(overridden) makes the whole table exactly O(config).
+      - V(deleted) removes the entries named in O(config), or all entries if O(config) is empty.
+      - V(gathered) reads the table from the appliance into RV(gathered). It changes nothing.
+      - V(rendered) returns in RV(rendered) the answers that would configure O(config) on an empty table, without
+        connecting.
+      - V(parsed) turns O(running_config) into structured data in RV(parsed), without connecting.
+    type: str
+    choices: [merged, replaced, overridden, deleted, gathered, rendered, parsed]
+    default: merged
+  running_config:
+    description:
+      - With O(state=parsed), the raw output to parse.
+    type: str
+"""
+
+    # Check and diff mode of the table modules.
+    TABLE_ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Computes the dialogue and the diff and sends no write to the appliance.
+  diff_mode:
+    support: full
+    description: Returns the table before and after.
+"""
+
+    # Every ESA module.
+    ATTRIBUTES = r"""
+attributes:
+  platform:
+    support: full
+    platforms: asyncos
+  action_group:
+    support: full
+    membership: [mailops.secure_email.esa]
+"""

@@ -1,0 +1,40 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleFilterError
+
+M365_MX_SUFFIX = ".mail.protection.outlook.com"
+
+
+def m365_mx_host(domain):
+    """example.com -> example-com.mail.protection.outlook.com (the tenant's original MX host)."""
+    if not isinstance(domain, str) or not domain.strip() or " " in domain.strip():
+        raise AnsibleFilterError("m365_mx_host: %r is not a domain name" % (domain,))
+    return domain.strip().rstrip(".").lower().replace(".", "-") + M365_MX_SUFFIX
+
+
+def m365_smtp_route(domain, port=25, mx_host=None):
+    """The gateway SMTP route of guide step S5 for one tenant domain.
+
+    ``domain`` is a name, or a dict with ``name`` and optional ``mx_host`` and ``port``.
+    """
+    if isinstance(domain, dict):
+        if not domain.get("name"):
+            raise AnsibleFilterError("m365_smtp_route: a domain entry needs 'name', got %r" % (domain,))
+        mx_host = domain.get("mx_host") or mx_host
+        port = domain.get("port") or port
+        domain = domain["name"]
+    host = mx_host or m365_mx_host(domain)
+    return dict(domain=domain.strip().rstrip(".").lower(), destinations=[dict(host=host, port=int(port))])
+
+
+class FilterModule(object):
+
+    def filters(self):
+        return dict(m365_mx_host=m365_mx_host, m365_smtp_route=m365_smtp_route)

@@ -1,0 +1,90 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The one client for the ESA command line, used by every esa_* module.
+
+This module is PRIVATE to the collection. It can change at any time.
+
+It talks to the cliconf plugin ``mailops.secure_email.asyncos`` through the
+persistent network_cli connection, so every task of a play shares one SSH
+login and one AsyncOS session.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible.module_utils.connection import Connection, ConnectionError
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError, Rule
+
+CLUSTER_MODE_RE = re.compile(r"^(cluster|group:\S+|machine:\S+)$")
+
+
+def validate_cluster_mode(value):
+    if value is None:
+        return None
+    if not CLUSTER_MODE_RE.match(value):
+        raise ValueError("cluster_mode: %r must be 'cluster', 'group:<name>' or 'machine:<host>'" % value)
+    return value
+
+
+class EsaError(Exception):
+    def __init__(self, message, **details):
+        super(EsaError, self).__init__(message)
+        self.message = message
+        self.details = details
+
+
+class EsaClient(object):
+
+    def __init__(self, module, connection=None):
+        self.module = module
+        if connection is None:
+            if not getattr(module, "_socket_path", None):
+                raise EsaError("this module needs ansible_connection=ansible.netcommon.network_cli and "
+                               "ansible_network_os=mailops.secure_email.asyncos")
+            connection = Connection(module._socket_path)
+        self.connection = connection
+        self.session = None
+
+    def _call(self, method, *args, **kwargs):
+        try:
+            result = getattr(self.connection, method)(*args, **kwargs)
+        except ConnectionError as exc:
+            raise EsaError("connection to the appliance failed during %s: %s" % (method, exc))
+        if isinstance(result, dict) and result.get("session"):
+            self.session = result["session"]
+        if isinstance(result, dict) and result.get("failed"):
+            raise DialogueError(result.get("msg") or "the appliance reported an error", question=result.get("question"),
+                                transcript=result.get("transcript"))
+        return result
+
+    def dialogue(self, command, rules=None, write=False, label=None):
+        rules = [r.to_dict() if isinstance(r, Rule) else r for r in (rules or [])]
+        return self._call("run_dialogue", command, rules, write, label)
+
+    def run(self, command):
+        return self.dialogue(command)["output"]
+
+    def cluster_mode(self, mode):
+        if mode:
+            self._call("clustermode", mode)
+
+    def commit(self, comment):
+        return self._call("commit", comment)
+
+    def discard(self):
+        """clearchanges; never raises (used on the error path)."""
+        try:
+            self._call("discard_changes")
+            return True
+        except (EsaError, DialogueError):
+            return False
+
+    def state(self):
+        result = self._call("session_state")
+        return result

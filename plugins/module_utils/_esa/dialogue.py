@@ -1,0 +1,260 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Transport-free dialogue engine for the AsyncOS menu CLI.
+
+This module is PRIVATE to the collection. It can change at any time.
+
+The engine sends one command, then answers every ``[...]> `` question by
+matching the question text against rules. It stops at the main prompt. It
+fails on a question no rule knows, on an error line, on a silent re-ask and
+when rules that had to be used were not.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+PAGER = "-Press Any Key For More-"
+
+MAIN_PROMPT_RE = re.compile(r"(?:^|\n)(?P<prompt>(?:\((?P<level>Cluster|Group|Machine) (?P<name>[^)\n]+)\)|(?P<host>[\w.-]+))>)\s*$")
+QUESTION_RE = re.compile(r"\[(?P<default>[^\]\n]*)\]>\s*$")
+
+# Error texts. The value errors are the substrings that Cisco's own test
+# library maps to errors (esa.md section 1.1 and 1.5); the others are hard
+# errors. A line containing one of them ends the dialogue.
+ERROR_PATTERNS = [
+    r"^Error:",
+    r"Unknown command",
+    r"Traceback",
+    r"Invalid arguments when processing:",
+    r"You are not in the correct access group to use",
+    r"You must enter a",
+    r"The value cannot",
+    r"The value should",
+    r"The value must",
+    r"The value may",
+    r"That value must",
+    r"That value is not valid",
+    r"Not a valid ",
+    r"Value must be ",
+    r"Must be a ",
+    r"Must be at ",
+    r"Must be an ",
+    r"Please answer ",
+    r"Valid characters are",
+    r'The IP address ".+" is already configured',
+    r"Invalid IP or IP range",
+    r"A CIDR address is an IP",
+    r"A hostname must ",
+    r"Invalid hostname",
+    r"Unknown option",
+    r"An email address is a localname",
+    r"The email domain must be",
+    r"There is a maximum of \S+ routes",
+    r"The value \S+ is already in the routing table",
+    r"There is already a default route set",
+    r"Routes may not contain more than \S+ destinations",
+    r"The host \S+ already has an alternate port",
+    r"The host \S+ is already using the standard port",
+    r"entry does not appear to be in the routing table",
+    r"Error reading file",
+    r"Could not reach target machine:",
+    r"Import failed",
+    r"Unable to perform operation due to an I/O error",
+    r"Configuration filesystem is full",
+    r"Error writing file",
+    r"command is only available on cluster system",
+    r"command requires a feature key",
+    r"not yet resynchronized with the cluster",
+]
+_ERROR_RES = [re.compile(p) for p in ERROR_PATTERNS]
+
+
+class DialogueError(Exception):
+    """The appliance did something the dialogue did not expect."""
+
+    def __init__(self, message, question=None, transcript=None):
+        super(DialogueError, self).__init__(message)
+        self.message = message
+        self.question = question
+        self.transcript = transcript or []
+
+
+class Rule(object):
+    """Answer questions whose text matches ``pattern``.
+
+    ``answers`` is a list consumed in order; a rule whose answers are used up
+    no longer matches, so a question asked more often than expected fails.
+    ``repeat=True`` keeps answering with the last answer. ``optional=True``
+    means the question may not be asked at all. ``menu=True`` marks a menu:
+    asking it again right after an answer is normal and not a re-ask.
+    ``secret=True`` hides the answers in the transcript. A non-menu rule that
+    matches twice in a row is a re-ask and fails.
+    """
+
+    def __init__(self, pattern, answers, repeat=False, optional=False, menu=False, secret=False, name=None):
+        if not isinstance(answers, (list, tuple)):
+            answers = [answers]
+        self.pattern = pattern
+        self.regex = re.compile(pattern, re.IGNORECASE | re.MULTILINE)
+        self.answers = list(answers)
+        self.repeat = repeat
+        self.optional = optional
+        self.menu = menu
+        self.secret = secret
+        self.name = name or pattern
+        self.used = 0
+
+    def matches(self, question):
+        return bool(self.regex.search(question)) and (self.repeat or self.used < len(self.answers))
+
+    def next_answer(self):
+        index = min(self.used, len(self.answers) - 1)
+        self.used += 1
+        return self.answers[index]
+
+    @property
+    def complete(self):
+        return self.optional or self.repeat or self.used >= len(self.answers)
+
+    def to_dict(self):
+        return dict(pattern=self.pattern, answers=list(self.answers), repeat=self.repeat, optional=self.optional,
+                    menu=self.menu, secret=self.secret, name=self.name)
+
+    @classmethod
+    def from_dict(cls, data):
+        return cls(data["pattern"], data["answers"], repeat=data.get("repeat", False), optional=data.get("optional", False),
+                   menu=data.get("menu", False), secret=data.get("secret", False), name=data.get("name"))
+
+
+def normalise(text):
+    """Line endings to ``\\n``; drop carriage-return redraws."""
+    text = text.replace("\r\n", "\n")
+    lines = []
+    for line in text.split("\n"):
+        if "\r" in line:
+            line = line.rsplit("\r", 1)[-1] if line.rsplit("\r", 1)[-1].strip() else line.replace("\r", "")
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def classify(text):
+    """Return ('main'|'question'|'pager'|None, detail) for the end of ``text``."""
+    stripped = text.rstrip()
+    if stripped.endswith(PAGER):
+        return "pager", None
+    match = MAIN_PROMPT_RE.search(stripped)
+    if match:
+        return "main", match.group("prompt")
+    if QUESTION_RE.search(stripped):
+        return "question", question_text(stripped)
+    return None, None
+
+
+def question_text(text):
+    """The question: the block after the last blank line, prompt included."""
+    text = normalise(text).rstrip()
+    blocks = re.split(r"\n[ \t]*\n", text)
+    return blocks[-1].strip()
+
+
+def strip_main_prompt(text):
+    """Remove the trailing main prompt line."""
+    text = normalise(text).rstrip()
+    match = MAIN_PROMPT_RE.search(text)
+    if match:
+        text = text[:match.start()]
+    return text.strip("\n")
+
+
+def find_error(text):
+    """The first line of ``text`` that carries an error message, or None."""
+    for line in normalise(text).split("\n"):
+        candidate = line.strip()
+        if not candidate:
+            continue
+        for regex in _ERROR_RES:
+            if regex.search(candidate):
+                return candidate
+    return None
+
+
+def drop_echo(text, sent):
+    """Remove the echo of ``sent`` at the start of ``text``."""
+    text = normalise(text)
+    if sent:
+        lines = text.split("\n")
+        if lines and lines[0].strip() == sent.strip():
+            return "\n".join(lines[1:])
+    return text.lstrip("\n") if not sent else text
+
+
+def _before_question(chunk):
+    """Output printed before the question block."""
+    text = normalise(chunk).rstrip()
+    blocks = re.split(r"\n[ \t]*\n", text)
+    return "\n\n".join(blocks[:-1]).strip("\n")
+
+
+def remove_pager(text):
+    return "\n".join(line for line in normalise(text).split("\n") if line.strip() != PAGER)
+
+
+def run_dialogue(send, command, rules=None, max_steps=2000):
+    """Send ``command`` and answer its questions by ``rules``.
+
+    ``send(line)`` writes one line and returns what the appliance printed up
+    to and including the next prompt (main prompt, question or pager).
+
+    Returns a dict: ``output`` (everything printed, pager lines and the final
+    prompt removed), ``transcript`` (list of question/answer pairs) and
+    ``prompt`` (the final main prompt).
+    """
+    rules = [r if isinstance(r, Rule) else Rule.from_dict(r) for r in (rules or [])]
+    transcript = []
+    output = []
+    last_question = None
+    last_rule = None
+    sent = command
+    raw = send(command)
+    for dummy in range(max_steps):
+        chunk = drop_echo(raw, sent)
+        kind, detail = classify(chunk)
+        if kind == "pager":
+            output.append(remove_pager(chunk))
+            sent = ""
+            raw = send("")
+            continue
+        error = find_error(chunk)
+        if error:
+            raise DialogueError(error, question=last_question, transcript=transcript)
+        if kind == "main":
+            output.append(strip_main_prompt(chunk))
+            missing = [r.name for r in rules if not r.complete]
+            if missing:
+                raise DialogueError("the appliance returned to the main prompt before asking: %s" % ", ".join(missing),
+                                    transcript=transcript)
+            return dict(output="\n".join(o for o in output if o).strip("\n"), transcript=transcript, prompt=detail)
+        if kind != "question":
+            raise DialogueError("no prompt recognised at the end of the output: %r" % chunk[-200:], transcript=transcript)
+        known = [candidate for candidate in rules if candidate.regex.search(detail)]
+        usable = [candidate for candidate in known if candidate.matches(detail)]
+        rule = usable[0] if usable else (known[0] if known else None)
+        reasked = last_rule is not None and not last_rule.menu and (detail == last_question or rule is last_rule)
+        if reasked:
+            raise DialogueError("the appliance asked the same question again (answer %r was not accepted): %s"
+                                % (transcript[-1]["answer"], detail.splitlines()[0]), question=detail, transcript=transcript)
+        if rule is not None and not rule.matches(detail):
+            raise DialogueError("question asked more often than expected: %s" % detail, question=detail, transcript=transcript)
+        if rule is None:
+            raise DialogueError("unexpected question: %s" % detail, question=detail, transcript=transcript)
+        output.append(_before_question(chunk))
+        answer = rule.next_answer()
+        transcript.append(dict(question=detail, answer="********" if rule.secret else answer))
+        last_question, last_rule, sent = detail, rule, answer
+        raw = send(answer)
+    raise DialogueError("dialogue did not end after %d steps" % max_steps, transcript=transcript)

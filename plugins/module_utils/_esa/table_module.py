@@ -1,0 +1,114 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The flow shared by every ESA table module (read, plan, write, commit).
+
+This module is PRIVATE to the collection. It can change at any time.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
+
+PENDING_FACT_PREFIX = "mailops_esa_pending_"
+
+COMMON_ARGSPEC = dict(
+    state=dict(type="str", default="merged",
+               choices=["merged", "replaced", "overridden", "deleted", "gathered", "rendered", "parsed"]),
+    running_config=dict(type="str"),
+    commit=dict(type="bool", default=True),
+    comment=dict(type="str", default="Changed by mailops.secure_email"),
+    cluster_mode=dict(type="str"),
+)
+
+
+def argument_spec(config_options):
+    spec = dict(config=dict(type="list", elements="dict", options=config_options))
+    spec.update(COMMON_ARGSPEC)
+    return spec
+
+
+def required_if():
+    return [("state", "parsed", ("running_config",)), ("state", "rendered", ("config",))]
+
+
+def dialogue_lines(command, steps):
+    """What would be typed: the command, then each answer (an empty one is Enter)."""
+    return [command] + [answer if answer != "" else "<Enter>" for dummy, answer in steps]
+
+
+def pending_facts(session, pending):
+    return {PENDING_FACT_PREFIX + session: list(pending)} if session else {}
+
+
+class TableSpec(object):
+    """One table: ``kind`` holds the parse/render pair and comparison helpers."""
+
+    def __init__(self, kind, command, label, normalise, to_diff):
+        self.kind = kind
+        self.command = command
+        self.label = label
+        self.normalise = normalise
+        self.to_diff = to_diff
+
+
+def run_table_module(module, spec):
+    params = module.params
+    state = params["state"]
+    table = Table(spec.kind)
+
+    if state == "parsed":
+        module.exit_json(changed=False, parsed=spec.kind.parse(params["running_config"]))
+
+    try:
+        want = [spec.normalise(entry, index) for index, entry in enumerate(params.get("config") or [])]
+        cluster_mode = validate_cluster_mode(params.get("cluster_mode"))
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+
+    if state == "rendered":
+        ops, dummy = table.plan([], want, "merged")
+        module.exit_json(changed=False, rendered=dialogue_lines(spec.command, spec.kind.change_steps(ops)))
+
+    try:
+        client = EsaClient(module)
+    except EsaError as exc:
+        module.fail_json(msg=exc.message)
+    wrote = False
+    try:
+        client.cluster_mode(cluster_mode)
+        read = client.dialogue(spec.command, spec.kind.rules_for(spec.kind.read_steps()))
+        have = spec.kind.parse(read["output"])
+        if state == "gathered":
+            module.exit_json(changed=False, gathered=have)
+        ops, after = table.plan(have, want, state)
+        steps = spec.kind.change_steps(ops)
+        result = dict(changed=bool(ops), before=have, after=after, commands=dialogue_lines(spec.command, steps) if ops else [])
+        if module._diff:
+            result["diff"] = dict(before=spec.to_diff(have), after=spec.to_diff(after))
+        if ops and not module.check_mode:
+            label = "%s: %s" % (spec.label, ", ".join("%s %s" % (verb, spec.kind.key(entry)) for verb, entry in ops))
+            wrote = True
+            client.dialogue(spec.command, spec.kind.rules_for(steps), write=True, label=label)
+            if params["commit"]:
+                commit = client.commit(params["comment"])
+                result["committed"] = bool(commit.get("committed"))
+                result["ansible_facts"] = pending_facts(client.session, [])
+            else:
+                session_state = client.state()
+                result["ansible_facts"] = pending_facts(session_state["session"], session_state["pending"])
+        module.exit_json(**result)
+    except DialogueError as exc:
+        cleared = client.discard() if wrote else False
+        module.fail_json(
+            msg="%s: %s: %s%s" % (
+                spec.label, "the appliance refused the change" if wrote else "the dialogue failed", exc.message,
+                "; pending changes were cleared with clearchanges, nothing was committed" if cleared else ""),
+            question=exc.question, transcript=exc.transcript)
+    except EsaError as exc:
+        module.fail_json(msg="%s: %s" % (spec.label, exc.message))

@@ -1,0 +1,86 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: esa_command
+short_description: Run commands on the Cisco Secure Email Gateway (ESA/CES) command line
+version_added: 1.0.0
+author: mailops.secure_email contributors
+extends_documentation_fragment:
+  - mailops.secure_email._esa.attributes
+description:
+  - Runs AsyncOS CLI commands and returns their output, following the pager.
+  - Read-only by default - it refuses commands and menu answers that are not known to only display
+    (such as C(version), C(showconfig), C(smtproutes) answered with C(PRINT)). Set O(read_only=false) to run others.
+  - Questions are answered by O(commands[].answers); an unexpected question or an error line fails the task and the
+    appliance is returned to the main prompt with Ctrl-C.
+options:
+  commands:
+    description:
+      - Each item is a command string, or a dict with C(command) and C(answers).
+      - C(answers) is a list of dicts with C(prompt) (a regular expression matched against the question), C(answer)
+        (a string or a list of strings used in turn) and optional C(repeat) and C(menu) (booleans).
+    type: list
+    elements: raw
+    required: true
+  read_only:
+    description:
+      - Refuse anything that is not known to only display. With V(false), the task reports RV(ignore:changed=true)
+        and leaves changes pending; commit them with M(mailops.secure_email.esa_commit).
+    type: bool
+    default: true
+  cluster_mode:
+    description:
+      - V(cluster), V(group:<name>) or V(machine:<host>) on a clustered appliance.
+    type: str
+attributes:
+  check_mode:
+    support: partial
+    details: Read-only commands run in check mode; others are not sent.
+  diff_mode:
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Version and routes
+  mailops.secure_email.esa_command:
+    commands:
+      - version
+      - command: smtproutes
+        answers:
+          - {prompt: "Choose the operation", answer: [PRINT, ""]}
+  register: out
+"""
+
+RETURN = r"""
+stdout:
+  description: The output of each command, pager and prompts removed.
+  returned: always
+  type: list
+  elements: str
+stdout_lines:
+  description: RV(stdout) split into lines.
+  returned: always
+  type: list
+  elements: list
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.command_module import ARGUMENT_SPEC, run
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()

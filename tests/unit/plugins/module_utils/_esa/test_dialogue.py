@@ -1,0 +1,163 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The dialogue engine against the lab's in-process AsyncOS engine."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+import pytest
+
+from ansible_collections.mailops.secure_email.lab.esa.engine import Appliance
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import smtp_routes as sr
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
+
+
+@pytest.fixture
+def appliance():
+    return Appliance(hostname="esa1.lab")
+
+
+@pytest.fixture
+def session(appliance):
+    sess = appliance.open_session(user="admin")
+    assert sess.start().rstrip().endswith("esa1.lab>")
+    return sess
+
+
+def _route(domain, *hosts):
+    return sr.normalise_route(dict(domain=domain, destinations=[dict(host=h) for h in hosts]))
+
+
+def read_routes(session):
+    result = dlg.run_dialogue(session.send_line, sr.COMMAND, sr.rules_for(sr.read_steps()))
+    return sr.parse(result["output"])
+
+
+def apply(session, ops):
+    return dlg.run_dialogue(session.send_line, sr.COMMAND, sr.rules_for(sr.change_steps(ops)))
+
+
+def commit(session, comment="unit test"):
+    rules = [dlg.Rule(r"enter some comments", comment, optional=True), dlg.Rule(r"for rollback", "Y", optional=True)]
+    return dlg.run_dialogue(session.send_line, "commit", rules)["output"]
+
+
+def test_create_update_delete_round_trip(appliance, session):
+    table = Table(sr)
+    assert read_routes(session) == []
+    want = [_route("example.com", "a.example"), _route("ALL", "USEDNS")]
+    ops, after = table.plan([], want, "merged")
+    result = apply(session, ops)
+    assert result["prompt"] == "esa1.lab>"
+    assert read_routes(session) == after
+    assert "Changes committed" in commit(session)
+    assert appliance.counters["commits"] == 1
+
+    have = read_routes(session)
+    ops, after = table.plan(have, [_route("example.com", "b.example", "c.example")], "overridden")
+    assert [verb for verb, dummy in ops] == ["update"], "overridden keeps ALL"
+    apply(session, ops)
+    assert read_routes(session) == after
+
+    ops, after = table.plan(read_routes(session), [_route("ALL", "USEDNS")], "deleted")
+    apply(session, ops)
+    assert [r["domain"] for r in read_routes(session)] == ["example.com"]
+
+
+def test_unknown_question_fails_and_recovery_returns_to_main_prompt(appliance, session):
+    steps = [s for s in sr.change_steps([("create", _route("example.com", "a.example"))]) if s[0] != "auth_profile"]
+    rules = [r for r in sr.rules_for(steps)]
+    with pytest.raises(dlg.DialogueError) as exc:
+        dlg.run_dialogue(session.send_line, sr.COMMAND, rules)
+    assert "unexpected question" in exc.value.message
+    assert "SMTP authentication profile" in exc.value.message
+    out = session.interrupt()
+    assert dlg.classify(out)[0] == "main"
+    assert read_routes(session) == [], "an abandoned wizard records nothing"
+    assert appliance.counters["writes"] == 0
+
+
+def test_error_line_fails_with_the_appliance_text(session):
+    bad = dict(domain="example.com", destinations=[dict(host="bad host!", port=None, priority=None)])
+    with pytest.raises(dlg.DialogueError) as exc:
+        apply(session, [("create", bad)])
+    assert "bad host!" in exc.value.message
+    assert exc.value.question and "destination hosts" in exc.value.question
+    assert dlg.classify(session.interrupt())[0] == "main"
+    assert read_routes(session) == []
+
+
+def test_silent_reask_is_detected(session):
+    """An error text the engine does not know still ends the dialogue: the question comes back."""
+    def send_without_errors(line):
+        out = session.send_line(line)
+        return "\n".join(l for l in out.split("\n") if not dlg.find_error(l))
+
+    bad = dict(domain="example.com", destinations=[dict(host="bad host!", port=None, priority=None)])
+    with pytest.raises(dlg.DialogueError) as exc:
+        dlg.run_dialogue(send_without_errors, sr.COMMAND, sr.rules_for(sr.change_steps([("create", bad)])))
+    assert "asked the same question again" in exc.value.message
+    assert "bad host!" in exc.value.message
+
+
+def test_recovery_keeps_earlier_pending_changes(appliance, session):
+    apply(session, [("create", _route("one.example", "a.example"))])
+    with pytest.raises(dlg.DialogueError):
+        apply(session, [("create", dict(domain="two.example", destinations=[dict(host="bad host!", port=None, priority=None)]))])
+    session.interrupt()
+    assert [r["domain"] for r in read_routes(session)] == ["one.example"]
+    commit(session)
+    assert [r["domain"] for r in sr.parse(_committed_print(appliance))] == ["one.example"]
+
+
+def _committed_print(appliance):
+    other = appliance.open_session(user="admin")
+    other.start()
+    text = dlg.run_dialogue(other.send_line, sr.COMMAND, sr.rules_for(sr.read_steps()))["output"]
+    other.close()
+    return text
+
+
+def test_pending_changes_belong_to_the_session(appliance, session):
+    apply(session, [("create", _route("one.example", "a.example"))])
+    assert sr.parse(_committed_print(appliance)) == []
+    session.close()
+    fresh = appliance.open_session(user="admin")
+    fresh.start()
+    assert "no data to commit" in commit(fresh)
+
+
+def test_rules_not_used_fail_the_dialogue(session):
+    rules = sr.rules_for(sr.read_steps()) + [dlg.Rule(r"never asked", "x", name="never asked")]
+    with pytest.raises(dlg.DialogueError) as exc:
+        dlg.run_dialogue(session.send_line, sr.COMMAND, rules)
+    assert "before asking: never asked" in exc.value.message
+
+
+def test_pager_is_followed(session):
+    rules = [dlg.Rule(r"Choose the passphrase option", "1")]
+    result = dlg.run_dialogue(session.send_line, "showconfig", rules)
+    assert dlg.PAGER not in result["output"]
+    assert result["output"].rstrip().endswith("</config>")
+    assert re.search(r"<smtp_routes", result["output"])
+
+
+def test_unknown_command_is_an_error(session):
+    with pytest.raises(dlg.DialogueError) as exc:
+        dlg.run_dialogue(session.send_line, "nosuchcommand")
+    assert "Unknown command" in exc.value.message
+
+
+def test_classify_prompts():
+    assert dlg.classify("text\nesa1.example.com> ")[0] == "main"
+    assert dlg.classify("(Cluster ESA-CL)> ") == ("main", "(Cluster ESA-CL)>")
+    assert dlg.classify("(Machine esa1.lab)>")[0] == "main"
+    assert dlg.classify("Choose:\n1. a\n[1]> ")[0] == "question"
+    assert dlg.classify("line\n-Press Any Key For More-")[0] == "pager"
+    assert dlg.classify("<config>")[0] is None
