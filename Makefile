@@ -37,10 +37,10 @@ LAB_ESA_PORT  ?= 2222
 # each gate with GATE_DEPS= (empty).
 GATE_DEPS ?= prep
 
-# Environment for commands that run the collection (ansible-playbook, ansible-doc, ansible-lint).
 # Hide pip's warnings about this machine's file:// index locations; keep pip's exit status.
 PIP_QUIET_FILTER := 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
+# Environment for commands that run the collection (ansible-playbook, ansible-doc, ansible-lint).
 RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 
 .PHONY: help venv venv-main venv-219 lock deps tree shim prep test demo lab-up lab-down clean \
@@ -169,7 +169,7 @@ build: $(GATE_DEPS)
 
 # Strict mode: flake8, required tags, version >= 1.0.0. Its ansible-test step needs a container
 # engine and stays off (the sanity gates cover it).
-importer: $(GATE_DEPS)
+importer: $(GATE_DEPS) $(if $(GATE_DEPS),build)
 	@tarball=$$(ls $(DIST)/mailops-secure_email-*.tar.gz 2>/dev/null | head -1); \
 	  if [ -z "$$tarball" ]; then echo "importer: no tarball in $(DIST); run 'make build' first"; exit 1; fi; \
 	  mkdir -p $(LOGS); cd $(DIST) && $(RUN_ENV) GALAXY_IMPORTER_RUN_FLAKE8=1 GALAXY_IMPORTER_CHECK_REQUIRED_TAGS=1 \

@@ -1,4 +1,4 @@
-"""``python -m lab up|down|status|config|reset|fault|serve``."""
+"""``python -m lab up|down|status|config|seed|reset|fault|trust|serve``."""
 
 import argparse
 import json
@@ -12,7 +12,19 @@ import threading
 import time
 
 from .esa.engine import normalise_cluster
-from .esa.store import FileStore, effective_view, layer_chain, read_json, zero_counters, CONFIG_FILE, COUNTERS_FILE
+from .esa.store import (
+    CONFIG_FILE,
+    COUNTERS_FILE,
+    FileStore,
+    all_layers,
+    effective_view,
+    factory_layers,
+    layer_chain,
+    read_json,
+    table_levels,
+    zero_counters,
+)
+from .esa.tables import TABLES, TableError, normalise_table
 from .state import BIND_HOST, REPO_ROOT, StateDir, default_port, default_state_dir
 
 START_TIMEOUT = 30.0
@@ -174,14 +186,52 @@ def cmd_config(args):
     state = StateDir(args.state_dir)
     stored = _stored_config(state)
     if not stored:
-        view = {"smtp_routes": []}
-    else:
-        identity = stored["identity"]
-        if args.layers:
-            print(json.dumps({"esa": stored}, indent=2))
-            return 0
-        view = effective_view(stored["layers"], layer_chain(identity["hostname"], identity["cluster"]))
+        identity = {"hostname": "esa1.lab", "cluster": None}
+        stored = {"identity": identity, "layers": factory_layers(identity["hostname"], None)}
+    identity = stored["identity"]
+    if args.layers:
+        stored["table_levels"] = table_levels(stored["layers"])
+        print(json.dumps({"esa": stored}, indent=2))
+        return 0
+    view = effective_view(stored["layers"], layer_chain(identity["hostname"], identity["cluster"]))
     print(json.dumps({"esa": view}, indent=2))
+    return 0
+
+
+def cmd_seed(args):
+    """Put a table at one configuration level of the stored (committed) configuration."""
+    state = StateDir(args.state_dir)
+    stored = _stored_config(state)
+    if not stored:
+        raise LabError(f"no stored configuration in {state.path}; run 'python -m lab up' first")
+    identity = stored["identity"]
+    levels = all_layers(identity["cluster"]) if identity.get("cluster") else ["local"]
+    if args.level not in levels:
+        raise LabError(f"unknown level {args.level!r}; one of {', '.join(levels)}")
+    value = None
+    if not args.remove:
+        if (args.json is None) == (args.file is None):
+            raise LabError("give exactly one of --json, --file or --remove")
+        try:
+            if args.file is not None:
+                with open(args.file, encoding="utf-8") as handle:
+                    raw = json.load(handle)
+            else:
+                raw = json.loads(args.json)
+        except ValueError as exc:
+            raise LabError(f"invalid JSON: {exc}") from None
+        try:
+            value = normalise_table(args.table, raw)
+        except TableError as exc:
+            raise LabError(str(exc)) from None
+    store = FileStore(state.path, identity)
+    with store.config_transaction() as data:
+        tables = data["layers"].setdefault(args.level, {})
+        if args.remove:
+            tables.pop(args.table, None)
+        else:
+            tables[args.table] = value
+    print(f"{args.table} {'removed from' if args.remove else 'seeded at'} {args.level}")
     return 0
 
 
@@ -288,7 +338,14 @@ def build_parser():
     status = add("status", cmd_status, "show whether the lab ESA runs, and its counters")
     status.add_argument("--json", action="store_true", help="JSON output")
     config = add("config", cmd_config, "print the committed configuration as JSON")
-    config.add_argument("--layers", action="store_true", help="raw per-level (cluster/group/machine) storage")
+    config.add_argument("--layers", action="store_true",
+                        help="raw per-level (cluster/group/machine) storage and where each table lives")
+    seed = add("seed", cmd_seed, "put a table at one configuration level (committed, takes effect at once)")
+    seed.add_argument("--level", required=True, help="cluster | group:<G> | machine:<M> (standalone: local)")
+    seed.add_argument("--table", required=True, choices=TABLES, help="the table")
+    seed.add_argument("--json", default=None, help="the table as JSON (see lab/README.md for the shapes)")
+    seed.add_argument("--file", default=None, help="a file holding the table as JSON")
+    seed.add_argument("--remove", action="store_true", help="remove the table from that level instead")
     reset = add("reset", cmd_reset, "factory configuration, zero counters, no faults")
     reset.add_argument("--counters-only", action="store_true", help="only zero the counters")
     trust = add("trust", cmd_trust, "add the lab host key to a known_hosts file (for libssh clients)")

@@ -12,15 +12,21 @@ command, a question with a default takes its default, and any other question
 is asked interactively.
 """
 
+from .store import config_filename
+
 
 class Ask:
-    """A question the command waits on; ``text`` ends with ``[default]> ``."""
+    """A question the command waits on; ``text`` ends with ``[default]> ``.
 
-    __slots__ = ("text", "menu")
+    ``gap=False`` omits the blank line before the question (continuation lines of multi-line input).
+    """
 
-    def __init__(self, text, menu=False):
+    __slots__ = ("text", "menu", "gap")
+
+    def __init__(self, text, menu=False, gap=True):
         self.text = text
         self.menu = menu
+        self.gap = gap
 
 
 def question_text(lines, default=""):
@@ -30,7 +36,7 @@ def question_text(lines, default=""):
     return "\n".join(lines) + f"\n[{default}]> "
 
 
-def ask(ctx, text, default=None, menu=False):
+def ask(ctx, text, default=None, menu=False, gap=True):
     """Ask ``text`` and return the stripped answer ('' for an empty line)."""
     if ctx.preanswers:
         return ctx.preanswers.pop(0).strip()
@@ -39,7 +45,7 @@ def ask(ctx, text, default=None, menu=False):
             return ""
         if default is not None:
             return default
-    answer = yield Ask(text, menu)
+    answer = yield Ask(text, menu, gap)
     return answer.strip()
 
 
@@ -90,3 +96,48 @@ def ask_choice(ctx, header, items, default=None):
             if item.lower() == answer.lower():
                 return index
         ctx.error(f'That value is not valid: "{answer}".')
+
+
+def ask_int(ctx, text, default, low, high):
+    """``text`` + ``[default]> ``; an integer from ``low`` to ``high`` (re-asks on errors)."""
+    shown = "" if default is None else str(default)
+    question = question_text(text, shown)
+    while True:
+        answer = yield from ask(ctx, question, default=shown or None)
+        if not answer and shown:
+            answer = shown
+        if not answer:
+            ctx.error("You must enter a value.")
+        elif answer.isascii() and answer.isdigit() and low <= int(answer) <= high:
+            return int(answer)
+        else:
+            ctx.error(f"The value must be an integer from {low} to {high}.")
+
+
+def ask_import_text(ctx):
+    """``Enter the name of the file to import.``; the file's text, or None (error printed, or no answer)."""
+    answer = yield from ask(ctx, question_text("Enter the name of the file to import."))
+    if not answer:
+        return None
+    name = config_filename(answer)
+    try:
+        if name is None:
+            raise OSError(answer)
+        return ctx.app.files.read(name)
+    except (OSError, UnicodeDecodeError):
+        ctx.error("Error reading file.")
+        return None
+
+
+def ask_export(ctx, render):
+    """``Enter a name for the exported file.``; writes ``render()`` to /configuration."""
+    answer = yield from ask(ctx, question_text("Enter a name for the exported file."))
+    if not answer:
+        return
+    name = config_filename(answer)
+    try:
+        if name is None:
+            raise OSError(answer)
+        ctx.app.files.write(name, render())
+    except OSError:
+        ctx.error("Error writing file.")

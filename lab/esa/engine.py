@@ -33,6 +33,7 @@ from .store import (
     defining_layer,
     effective_view,
     layer_chain,
+    mode_chain,
 )
 
 LOG = logging.getLogger(__name__)
@@ -205,8 +206,8 @@ class Context:
     def table(self, name):
         return self.session.table(name)
 
-    def set_table(self, name, value):
-        self.session.write(name, value)
+    def set_table(self, name, value, layer=None, count=True):
+        self.session.write(name, value, layer=layer, count=count)
 
     @staticmethod
     def ctime():
@@ -281,17 +282,43 @@ class Session:
         layers = self._pending if self._pending is not None else self.app.store.read_config()["layers"]
         return effective_view(layers, self.app.chain)
 
-    def table(self, name):
-        return self.view().get(name, copy.deepcopy(FACTORY_TABLES.get(name)))
+    @property
+    def mode_chain(self):
+        """Layers seen from the current cluster mode, most specific first."""
+        return mode_chain(self.mode, self.app.cluster)
 
-    def write(self, name, value):
-        """Record one completed edit as a pending change (copy-on-first-write)."""
+    @property
+    def mode_layer(self):
+        """The layer of the current cluster mode (``local`` when standalone)."""
+        return self.mode_chain[0]
+
+    def layers(self):
+        """Per-level configuration as this session sees it (pending if any, else committed)."""
+        if self._pending is not None:
+            return copy.deepcopy(self._pending)
+        return self.app.store.read_config()["layers"]
+
+    def table(self, name):
+        """A table as seen from the current cluster mode (most specific level that defines it)."""
+        layers = self.layers()
+        layer = defining_layer(layers, self.mode_chain, name)
+        if name in layers.get(layer, {}):
+            return copy.deepcopy(layers[layer][name])
+        return copy.deepcopy(FACTORY_TABLES.get(name))
+
+    def write(self, name, value, layer=None, count=True):
+        """Record one completed edit as a pending change (copy-on-first-write).
+
+        The table is written at ``layer``, by default where the current mode reads it.
+        """
         if self._pending is None:
             self._pending = self.app.store.read_config()["layers"]
-        layer = defining_layer(self._pending, self.app.chain, name)
+        if layer is None:
+            layer = defining_layer(self._pending, self.mode_chain, name)
         self._pending.setdefault(layer, {})[name] = copy.deepcopy(value)
         self._dirty.add((layer, name))
-        self.app.bump("writes")
+        if count:
+            self.app.bump("writes")
 
     def commit_pending(self, comment="", save_rollback=True):
         if self.commit_delay:
@@ -434,7 +461,7 @@ class Session:
             return self._fault(exc)
         if not isinstance(request, Ask):
             return self._fault(TypeError(f"command yielded {request!r}"))
-        self.emit("\n" + request.text)
+        self.emit(("\n" if request.gap else "") + request.text)
         return self._flush()
 
     def _fault(self, exc):

@@ -20,15 +20,32 @@ import re
 import threading
 from contextlib import contextmanager
 
+from .destinations import factory_table as factory_destination_controls
+from .listeners import factory_listeners
+
 COUNTER_NAMES = ("logins", "sessions", "commits", "writes", "lines_received", "lost_uncommitted", "clears")
 
 # Level at which each table lives on a clustered appliance (factory placement).
 TABLE_HOME = {
     "smtp_routes": "cluster",
+    "destination_controls": "cluster",
+    "listeners": "cluster",
+    "bounce_profiles": "cluster",
 }
 
 FACTORY_TABLES = {
     "smtp_routes": [],
+    "destination_controls": factory_destination_controls(),
+    "listeners": factory_listeners(),
+    "bounce_profiles": ["Default"],
+}
+
+# "Start a new configuration at the current mode" (esa.md section 1.3) creates these (lab choice).
+EMPTY_TABLES = {
+    "smtp_routes": [],
+    "destination_controls": factory_destination_controls(),
+    "listeners": [],
+    "bounce_profiles": ["Default"],
 }
 
 CONFIG_FILE = "esa_config.json"
@@ -53,6 +70,43 @@ def layer_chain(hostname, cluster):
     return chain
 
 
+def mode_chain(mode, cluster):
+    """Layers seen from a cluster mode ``(level, name)``, most specific first."""
+    level, name = mode
+    if level == "standalone" or not cluster:
+        return ["local"]
+    if level == "cluster":
+        return ["cluster"]
+    if level == "group":
+        return [f"group:{name}", "cluster"]
+    return layer_chain(name, cluster)
+
+
+def layer_title(layer, cluster):
+    """``cluster`` -> ``Cluster ESA-CL``, ``group:G`` -> ``Group G``, ``machine:M`` -> ``Machine M``."""
+    if layer == "cluster":
+        return f"Cluster {cluster['name']}"
+    kind, _sep, name = layer.partition(":")
+    return f"{kind.capitalize()} {name}"
+
+
+def all_layers(cluster):
+    """Every layer of a cluster: cluster, groups, machines (in that order)."""
+    layers = ["cluster"] + [f"group:{group}" for group in cluster["groups"]]
+    for machines in cluster["groups"].values():
+        layers += [f"machine:{machine}" for machine in machines if f"machine:{machine}" not in layers]
+    return layers
+
+
+def table_levels(layers):
+    """``{table: [layer, ...]}``: where each table is defined."""
+    result = {}
+    for layer, tables in layers.items():
+        for table in tables:
+            result.setdefault(table, []).append(layer)
+    return {table: sorted(levels) for table, levels in sorted(result.items())}
+
+
 def factory_layers(hostname, cluster):
     if not cluster:
         return {"local": copy.deepcopy(FACTORY_TABLES)}
@@ -65,6 +119,16 @@ def factory_layers(hostname, cluster):
         layers[TABLE_HOME.get(table, "cluster")][table] = copy.deepcopy(value)
     if f"machine:{hostname}" not in layers:
         layers[f"machine:{hostname}"] = {}
+    return layers
+
+
+def complete_layers(layers, cluster):
+    """Add factory tables that no level defines (state files of older lab versions) at their home level."""
+    defined = {table for tables in layers.values() for table in tables}
+    for table, value in FACTORY_TABLES.items():
+        if table not in defined:
+            home = TABLE_HOME.get(table, "cluster") if cluster else "local"
+            layers.setdefault(home, {})[table] = copy.deepcopy(value)
     return layers
 
 
@@ -173,6 +237,7 @@ class FileStore:
             # First start, or the appliance identity (hostname/cluster) changed.
             data = {"identity": self.identity,
                     "layers": factory_layers(self.identity["hostname"], self.identity["cluster"])}
+        complete_layers(data["layers"], self.identity["cluster"])
         return data
 
     @contextmanager

@@ -4,6 +4,9 @@ import base64
 import hashlib
 from xml.sax.saxutils import escape
 
+from . import destinations as dc
+from .listeners import INTERFACES, factory_listeners
+
 PASSPHRASE_MASK = 1
 PASSPHRASE_ENCRYPT = 2
 PASSPHRASE_PLAIN = 3
@@ -39,6 +42,16 @@ UNKNOWNLIST:
         $ACCEPTED (Reviewed but undecided, continue normal acceptance)
 ALL
     $ACCEPTED (Everyone else)"""
+
+# Factory HAT of a private listener (lab choice).
+_PRIVATE_HAT = """$RELAYED
+    RELAY
+$BLOCKED
+    REJECT
+RELAYLIST:
+        $RELAYED (Relay mail from these hosts)
+ALL
+    $BLOCKED (Everyone else)"""
 
 
 def encrypt_passphrase(secret, salt):
@@ -90,15 +103,18 @@ def render_config(info, view, option):
             lines += [_element("machine_name", machine, 6) for machine in machines]
             lines.append("    </cluster_group>")
         lines.append("  </cluster>")
+    lines.append("  <interfaces>")
+    for number, (name, address) in enumerate(INTERFACES):
+        lines += [
+            "    <interface>",
+            _element("phys_interface", "Management" if number == 0 else f"Data {number}", 6),
+            _element("interface_name", name, 6),
+            _element("interface_hostname", hostname, 6),
+            _element("ip", address, 6),
+            _element("netmask", "255.255.255.0", 6),
+            "    </interface>",
+        ]
     lines += [
-        "  <interfaces>",
-        "    <interface>",
-        _element("phys_interface", "Management", 6),
-        _element("interface_name", "Management", 6),
-        _element("interface_hostname", hostname, 6),
-        _element("ip", "192.168.42.42", 6),
-        _element("netmask", "255.255.255.0", 6),
-        "    </interface>",
         "  </interfaces>",
         "  <routing_tables>",
         "    <routing_table>",
@@ -117,23 +133,10 @@ def render_config(info, view, option):
         lines.append(_element("route_source_address", route["domain"], 6))
         lines += [_element("route_destination_address", dest, 6) for dest in route["destinations"]]
         lines.append("    </smtp_route>")
+    lines.append("  </smtp_routes>")
+    lines += _destination_controls(view.get("destination_controls", dc.factory_table()))
+    lines += _listeners(view.get("listeners", factory_listeners()))
     lines += [
-        "  </smtp_routes>",
-        "  <listeners>",
-        "    <listener>",
-        _element("listener_name", "InboundMail", 6),
-        _element("type", "public", 6),
-        _element("interface_name", "Management", 6),
-        _element("port", "25", 6),
-        _element("hat", _HAT, 6),
-        "      <rat>",
-        "        <rat_entry>",
-        _element("rat_address", "ALL", 10),
-        _element("access", "REJECT", 10),
-        "        </rat_entry>",
-        "      </rat>",
-        "    </listener>",
-        "  </listeners>",
         "  <filters></filters>",
         "  <smtpauth_profiles></smtpauth_profiles>",
         "  <users>",
@@ -150,3 +153,55 @@ def render_config(info, view, option):
         "</config>",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _destination_controls(table):
+    """``<destination_controls>`` (element names: lab choice, after the import-file keys)."""
+    lines = ["  <destination_controls>"]
+    for entry in dc.sort_table(table):
+        lines += ["    <destination_control>", _element("domain", entry["domain"], 6)]
+        for key, field in dc.FILE_KEYS.items():
+            value = entry.get(field)
+            if field == "recipient_limit" and value is None and entry["domain"] == dc.DEFAULT_DOMAIN:
+                value = 0
+            if value is not None:
+                lines.append(_element(key, dc.file_value(field, value), 6))
+        lines.append("    </destination_control>")
+    lines.append("  </destination_controls>")
+    return lines
+
+
+def _yes_no(value):
+    return "yes" if value else "no"
+
+
+def _listeners(listeners):
+    lines = ["  <listeners>"]
+    for listener in listeners:
+        lines += [
+            "    <listener>",
+            _element("listener_name", listener["name"], 6),
+            _element("type", listener["type"], 6),
+            _element("interface_name", listener["interface"], 6),
+            _element("port", listener["port"], 6),
+            _element("hat", _HAT if listener["type"] == "public" else _PRIVATE_HAT, 6),
+        ]
+        if listener.get("rat") is not None:
+            lines.append("      <rat>")
+            for entry in listener["rat"]:
+                lines += ["        <rat_entry>", _element("rat_address", entry["address"], 10),
+                          _element("access", entry["action"], 10), "          <rat_params>"]
+                if entry.get("smtp_response_code"):
+                    lines.append(_element("smtp_response_code", entry["smtp_response_code"], 12))
+                    lines.append(_element("smtp_response_text", entry.get("smtp_response_text") or "", 12))
+                lines += [
+                    _element("bypass_ldap_accept", _yes_no(entry.get("bypass_ldap_accept")), 12),
+                    _element("bypass_receiving_control", _yes_no(entry.get("bypass_receiving_control")), 12),
+                    _element("bypass_call_ahead", _yes_no(entry.get("bypass_call_ahead")), 12),
+                    "          </rat_params>",
+                    "        </rat_entry>",
+                ]
+            lines.append("      </rat>")
+        lines.append("    </listener>")
+    lines.append("  </listeners>")
+    return lines

@@ -8,7 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 DOCUMENTATION = r"""
-author: mailops.secure_email contributors
+author: mailops.secure_email maintainers (@mailops)
 name: asyncos
 short_description: Cliconf plugin for the Cisco AsyncOS (ESA/CES) menu CLI
 description:

@@ -31,7 +31,16 @@ options:
       - The cluster level to work at on a clustered appliance (Centralized Management) - V(cluster), V(group:<name>)
         or V(machine:<host>).
       - The module switches explicitly with C(clustermode) before reading or writing. Leave unset on a standalone appliance.
+      - When the table is not configured at that level (it is inherited from a higher one), the module reads it where it
+        lives and fails before writing, unless O(create_override=true).
     type: str
+  create_override:
+    description:
+      - Allow creating a configuration at the O(cluster_mode) level when the table is inherited from a higher level.
+        The override starts as a copy of the inherited settings; then the change is applied to it.
+      - An override stops the level from following later changes made at the higher level.
+    type: bool
+    default: false
 notes:
   - Runs on the controller through the persistent connection C(ansible.netcommon.network_cli) with
     C(ansible_network_os=mailops.secure_email.asyncos).
@@ -78,7 +87,9 @@ attributes:
   platform:
     support: full
     platforms: asyncos
+    description: Cisco AsyncOS (Secure Email Gateway on premises, and the Cloud Gateway through its SSH proxy).
   action_group:
     support: full
     membership: [mailops.secure_email.esa]
+    description: Use C(group/mailops.secure_email.esa) in C(module_defaults) to set options for all ESA modules.
 """

@@ -12,14 +12,14 @@ DOCUMENTATION = r"""
 module: esa_command
 short_description: Run commands on the Cisco Secure Email Gateway (ESA/CES) command line
 version_added: 1.0.0
-author: mailops.secure_email contributors
+author: mailops.secure_email maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.secure_email._esa.attributes
 description:
   - Runs AsyncOS CLI commands and returns their output, following the pager.
   - Read-only by default - it refuses commands and menu answers that are not known to only display
     (such as C(version), C(showconfig), C(smtproutes) answered with C(PRINT)). Set O(read_only=false) to run others.
-  - Questions are answered by O(commands[].answers); an unexpected question or an error line fails the task and the
+  - Questions are answered by the C(answers) of each item of O(commands); an unexpected question or an error line fails the task and the
     appliance is returned to the main prompt with Ctrl-C.
 options:
   commands:
@@ -43,9 +43,11 @@ options:
 attributes:
   check_mode:
     support: partial
-    details: Read-only commands run in check mode; others are not sent.
+    description: Read-only commands run in check mode.
+    details: With O(read_only=false) nothing is sent in check mode.
   diff_mode:
     support: none
+    description: Raw commands have no before and after.
 """
 
 EXAMPLES = r"""

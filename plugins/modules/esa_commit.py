@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 module: esa_commit
 short_description: Commit the pending changes of a Cisco Secure Email Gateway (ESA/CES) session
 version_added: 1.0.0
-author: mailops.secure_email contributors
+author: mailops.secure_email maintainers (@mailops)
 extends_documentation_fragment:
   - mailops.secure_email._esa.attributes
 description:
@@ -51,6 +51,7 @@ attributes:
     description: Reports what would be committed; does not commit.
   diff_mode:
     support: none
+    description: The changes themselves were shown by the tasks that made them.
 notes:
   - Runs on the controller through C(ansible.netcommon.network_cli) with C(ansible_network_os=mailops.secure_email.asyncos).
 """

@@ -12,7 +12,7 @@ DOCUMENTATION = r"""
 module: esa_smtp_routes
 short_description: Manage the SMTP routes of a Cisco Secure Email Gateway (ESA/CES)
 version_added: 1.0.0
-author: mailops.secure_email contributors
+author: mailops.secure_email maintainers (@mailops)
 description:
   - Manages the SMTP routes table (C(smtproutes)) of an AsyncOS appliance as one resource.
   - A route sends mail for a receiving domain (or a partial domain such as C(.example.com), or V(ALL) for the default

@@ -281,7 +281,14 @@ def test_cli_up_status_config_fault_reset_down(tmp_path):
         assert counters["logins"] == 1 and counters["sessions"] == 2 and counters["commits"] == 1
         assert counters["writes"] == 1 and counters["lines_received"] == 10
         config = json.loads(lab("config", "--state-dir", state_dir).stdout)
-        assert config == {"esa": {"smtp_routes": [{"domain": "cli.example.com", "destinations": ["h1.example.net"]}]}}
+        assert config["esa"]["smtp_routes"] == [{"domain": "cli.example.com", "destinations": ["h1.example.net"]}]
+        layers = json.loads(lab("config", "--state-dir", state_dir, "--layers").stdout)["esa"]["table_levels"]
+        assert all(levels == ["cluster"] for levels in layers.values())       # clustered factory: all at cluster level
+        lab("seed", "--state-dir", state_dir, "--level", "machine:esa1.lab", "--table", "smtp_routes",
+            "--json", '[{"domain": "m.example", "destinations": ["h2.example.net"]}]')
+        layers = json.loads(lab("config", "--state-dir", state_dir, "--layers").stdout)["esa"]["table_levels"]
+        assert layers["smtp_routes"] == ["cluster", "machine:esa1.lab"]
+        assert json.loads(lab("config", "--state-dir", state_dir).stdout)["esa"]["smtp_routes"][0]["domain"] == "m.example"
 
         faults = lab("fault", "--state-dir", state_dir, "--drop-after-lines", "2", "--sessions", "3",
                      "--commit-delay", "1").stdout
@@ -289,7 +296,7 @@ def test_cli_up_status_config_fault_reset_down(tmp_path):
         assert lab("fault", "--state-dir", state_dir, "--clear").stdout.strip() == "faults: none"
 
         lab("reset", "--state-dir", state_dir)          # takes effect while running
-        assert json.loads(lab("config", "--state-dir", state_dir).stdout) == {"esa": {"smtp_routes": []}}
+        assert json.loads(lab("config", "--state-dir", state_dir).stdout)["esa"]["smtp_routes"] == []
         status = json.loads(lab("status", "--state-dir", state_dir, "--json").stdout)["esa"]
         assert status["counters"]["commits"] == 0
         assert lab("fault", "--state-dir", state_dir, "--sessions", "2", check=False).returncode == 1

@@ -1,6 +1,7 @@
 """The CLI commands of the simulated ESA, collected into one registry."""
 
 from ..registry import build_registry
-from . import cluster, smtproutes, system
+from . import bounceconfig, cluster, destconfig, listenerconfig, network, smtproutes, system
 
-REGISTRY = build_registry(system.COMMANDS, cluster.COMMANDS, smtproutes.COMMANDS)
+REGISTRY = build_registry(system.COMMANDS, cluster.COMMANDS, smtproutes.COMMANDS, destconfig.COMMANDS,
+                          listenerconfig.COMMANDS, network.COMMANDS, bounceconfig.COMMANDS)

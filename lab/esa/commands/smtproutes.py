@@ -13,6 +13,7 @@ from ..routes import (
     sort_routes,
 )
 from ..store import config_filename
+from .levels import check_cluster_level
 
 TABLE = "smtp_routes"
 
@@ -266,6 +267,8 @@ OPERATIONS = {
 
 
 def smtproutes(ctx):
+    if not (yield from check_cluster_level(ctx, TABLE)):
+        return
     while True:
         routes = ctx.table(TABLE)
         summary = [f"There are currently {len(routes)} routes defined." if routes else NO_ROUTES]

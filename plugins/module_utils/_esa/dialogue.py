@@ -94,9 +94,22 @@ class Rule(object):
     asking it again right after an answer is normal and not a re-ask.
     ``secret=True`` hides the answers in the transcript. A non-menu rule that
     matches twice in a row is a re-ask and fails.
+
+    ``fail`` makes a known question end the dialogue with that message (for
+    questions that must never be answered automatically). An answer written
+    ``choose:<regex>`` is replaced by the number of the first numbered option
+    (``3. Something``) of the question whose text matches the regex.
+
+    Operations whose questions depend on the values (a question asked only
+    when another was answered yes) use groups: each answer of a ``phase`` rule
+    (the menu that starts an operation) opens the next group, and a rule with
+    ``group=N`` only answers while group N is open.
     """
 
-    def __init__(self, pattern, answers, repeat=False, optional=False, menu=False, secret=False, name=None):
+    def __init__(self, pattern, answers=None, repeat=False, optional=False, menu=False, secret=False, name=None, fail=None,
+                 group=None, phase=False):
+        if answers is None:
+            answers = []
         if not isinstance(answers, (list, tuple)):
             answers = [answers]
         self.pattern = pattern
@@ -107,10 +120,15 @@ class Rule(object):
         self.menu = menu
         self.secret = secret
         self.name = name or pattern
+        self.fail = fail
+        self.group = group
+        self.phase = phase
         self.used = 0
+        if fail:
+            self.optional = True
 
     def matches(self, question):
-        return bool(self.regex.search(question)) and (self.repeat or self.used < len(self.answers))
+        return bool(self.regex.search(question)) and (self.fail or self.repeat or self.used < len(self.answers))
 
     def next_answer(self):
         index = min(self.used, len(self.answers) - 1)
@@ -123,12 +141,22 @@ class Rule(object):
 
     def to_dict(self):
         return dict(pattern=self.pattern, answers=list(self.answers), repeat=self.repeat, optional=self.optional,
-                    menu=self.menu, secret=self.secret, name=self.name)
+                    menu=self.menu, secret=self.secret, name=self.name, fail=self.fail, group=self.group, phase=self.phase)
 
     @classmethod
     def from_dict(cls, data):
         return cls(data["pattern"], data["answers"], repeat=data.get("repeat", False), optional=data.get("optional", False),
-                   menu=data.get("menu", False), secret=data.get("secret", False), name=data.get("name"))
+                   menu=data.get("menu", False), secret=data.get("secret", False), name=data.get("name"), fail=data.get("fail"),
+                   group=data.get("group"), phase=data.get("phase", False))
+
+
+def choose_option(question, pattern):
+    """The number of the first ``N. text`` option whose text matches ``pattern``."""
+    regex = re.compile(pattern, re.IGNORECASE)
+    for match in re.finditer(r"^\s*(\d+)\.\s*(.+?)\s*$", question, re.MULTILINE):
+        if regex.search(match.group(2)):
+            return match.group(1)
+    raise DialogueError("no option matching %r in: %s" % (pattern, question), question=question)
 
 
 def normalise(text):
@@ -219,6 +247,7 @@ def run_dialogue(send, command, rules=None, max_steps=2000):
     output = []
     last_question = None
     last_rule = None
+    group = -1
     sent = command
     raw = send(command)
     for dummy in range(max_steps):
@@ -241,7 +270,8 @@ def run_dialogue(send, command, rules=None, max_steps=2000):
             return dict(output="\n".join(o for o in output if o).strip("\n"), transcript=transcript, prompt=detail)
         if kind != "question":
             raise DialogueError("no prompt recognised at the end of the output: %r" % chunk[-200:], transcript=transcript)
-        known = [candidate for candidate in rules if candidate.regex.search(detail)]
+        known = [candidate for candidate in rules
+                 if candidate.regex.search(detail) and candidate.group in (None, group)]
         usable = [candidate for candidate in known if candidate.matches(detail)]
         rule = usable[0] if usable else (known[0] if known else None)
         reasked = last_rule is not None and not last_rule.menu and (detail == last_question or rule is last_rule)
@@ -252,8 +282,14 @@ def run_dialogue(send, command, rules=None, max_steps=2000):
             raise DialogueError("question asked more often than expected: %s" % detail, question=detail, transcript=transcript)
         if rule is None:
             raise DialogueError("unexpected question: %s" % detail, question=detail, transcript=transcript)
+        if rule.fail:
+            raise DialogueError(rule.fail, question=detail, transcript=transcript)
         output.append(_before_question(chunk))
         answer = rule.next_answer()
+        if rule.phase:
+            group += 1
+        if answer.startswith("choose:"):
+            answer = choose_option(detail, answer[len("choose:"):])
         transcript.append(dict(question=detail, answer="********" if rule.secret else answer))
         last_question, last_rule, sent = detail, rule, answer
         raw = send(answer)

@@ -37,9 +37,12 @@ class Table(object):
             for entry in want:
                 current = have_by_key.get(self.kind.key(entry))
                 if current is None:
-                    ops.append(("create", entry))
+                    ops.append(("create", self.kind.complete(entry) if hasattr(self.kind, "complete") else entry))
                     continue
-                target = self.kind.merge(current, entry) if state == "merged" else entry
+                if state == "merged":
+                    target = self.kind.merge(current, entry)
+                else:
+                    target = self.kind.replace(current, entry) if hasattr(self.kind, "replace") else entry
                 if not self.kind.equal(current, target):
                     ops.append(("update", target))
             if state == "overridden":

@@ -243,6 +243,10 @@ def change_steps(operations):
     return steps
 
 
+def dialogue_answers(steps):
+    return [answer for dummy, answer in steps]
+
+
 QUESTIONS = dict(
     menu=dict(pattern=Q_MENU, menu=True),
     edit_menu=dict(pattern=Q_EDIT_MENU, menu=True),

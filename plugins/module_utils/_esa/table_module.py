@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
@@ -24,6 +25,7 @@ COMMON_ARGSPEC = dict(
     commit=dict(type="bool", default=True),
     comment=dict(type="str", default="Changed by mailops.secure_email"),
     cluster_mode=dict(type="str"),
+    create_override=dict(type="bool", default=False),
 )
 
 
@@ -37,9 +39,9 @@ def required_if():
     return [("state", "parsed", ("running_config",)), ("state", "rendered", ("config",))]
 
 
-def dialogue_lines(command, steps):
+def dialogue_lines(command, answers):
     """What would be typed: the command, then each answer (an empty one is Enter)."""
-    return [command] + [answer if answer != "" else "<Enter>" for dummy, answer in steps]
+    return [command] + [answer if answer != "" else "<Enter>" for answer in answers]
 
 
 def pending_facts(session, pending):
@@ -49,8 +51,11 @@ def pending_facts(session, pending):
 class TableSpec(object):
     """One table: ``kind`` holds the parse/render pair and comparison helpers."""
 
-    def __init__(self, kind, command, label, normalise, to_diff):
+    def __init__(self, kind, command, label, normalise, to_diff, preflight=None, confirm_overridden=False, check_read=None):
         self.kind = kind
+        self.check_read = check_read
+        self.preflight = preflight
+        self.confirm_overridden = confirm_overridden
         self.command = command
         self.label = label
         self.normalise = normalise
@@ -61,6 +66,9 @@ def run_table_module(module, spec):
     params = module.params
     state = params["state"]
     table = Table(spec.kind)
+    if spec.confirm_overridden and state == "overridden" and not params.get("confirm_overridden"):
+        module.fail_json(msg="%s: state=overridden removes every entry not in config and can reject all mail; "
+                             "set confirm_overridden=true to confirm. Nothing was read or written." % spec.label)
 
     if state == "parsed":
         module.exit_json(changed=False, parsed=spec.kind.parse(params["running_config"]))
@@ -73,7 +81,7 @@ def run_table_module(module, spec):
 
     if state == "rendered":
         ops, dummy = table.plan([], want, "merged")
-        module.exit_json(changed=False, rendered=dialogue_lines(spec.command, spec.kind.change_steps(ops)))
+        module.exit_json(changed=False, rendered=dialogue_lines(spec.command, spec.kind.dialogue_answers(spec.kind.change_steps(ops))))
 
     try:
         client = EsaClient(module)
@@ -82,19 +90,45 @@ def run_table_module(module, spec):
     wrote = False
     try:
         client.cluster_mode(cluster_mode)
-        read = client.dialogue(spec.command, spec.kind.rules_for(spec.kind.read_steps()))
+        level_before = cluster.prompt_level(client.state()["prompt"])
+        read = client.dialogue(getattr(spec.kind, "read_command", spec.command),
+                               spec.kind.rules_for(spec.kind.read_steps()) + cluster.read_rules(spec.label))
         have = spec.kind.parse(read["output"])
+        if spec.check_read:
+            try:
+                spec.check_read()
+            except ValueError as exc:
+                module.fail_json(msg="%s: %s. Nothing was written." % (spec.label, exc))
+        # The appliance switched to where the table lives: it is inherited here.
+        level_after = cluster.prompt_level(read.get("prompt"))
+        inherited_from = " ".join(level_after) if level_after != level_before else None
+        here = cluster.mode_label(cluster_mode) if cluster_mode else " ".join(level_before)
         if state == "gathered":
-            module.exit_json(changed=False, gathered=have)
+            module.exit_json(changed=False, gathered=have, inherited_from=inherited_from)
         ops, after = table.plan(have, want, state)
+        if ops and spec.preflight:
+            try:
+                spec.preflight(client, want)
+            except ValueError as exc:
+                module.fail_json(msg="%s: %s. Nothing was written." % (spec.label, exc))
         steps = spec.kind.change_steps(ops)
-        result = dict(changed=bool(ops), before=have, after=after, commands=dialogue_lines(spec.command, steps) if ops else [])
+        result = dict(changed=bool(ops), before=have, after=after, commands=dialogue_lines(spec.command, spec.kind.dialogue_answers(steps)) if ops else [],
+                      inherited_from=inherited_from)
         if module._diff:
             result["diff"] = dict(before=spec.to_diff(have), after=spec.to_diff(after))
+        if ops and inherited_from and not params["create_override"]:
+            module.fail_json(msg="%s are not configured at %s; they are inherited from %s. Set cluster_mode to edit them "
+                                 "there, or create_override=true to create an override at %s (a copy of the inherited "
+                                 "settings, then the change). Nothing was written."
+                                 % (spec.label, here, inherited_from, here),
+                             **result)
         if ops and not module.check_mode:
             label = "%s: %s" % (spec.label, ", ".join("%s %s" % (verb, spec.kind.key(entry)) for verb, entry in ops))
             wrote = True
-            client.dialogue(spec.command, spec.kind.rules_for(steps), write=True, label=label)
+            if inherited_from:
+                client.cluster_mode(cluster_mode or cluster.level_to_mode(level_before))
+            rules = spec.kind.rules_for(steps) + cluster.write_rules(spec.label, params["create_override"], inherited_from)
+            client.dialogue(spec.command, rules, write=True, label=label)
             if params["commit"]:
                 commit = client.commit(params["comment"])
                 result["committed"] = bool(commit.get("committed"))

@@ -72,7 +72,7 @@ def test_create_update_delete_round_trip(appliance, session):
 
 def test_unknown_question_fails_and_recovery_returns_to_main_prompt(appliance, session):
     steps = [s for s in sr.change_steps([("create", _route("example.com", "a.example"))]) if s[0] != "auth_profile"]
-    rules = [r for r in sr.rules_for(steps)]
+    rules = sr.rules_for(steps)
     with pytest.raises(dlg.DialogueError) as exc:
         dlg.run_dialogue(session.send_line, sr.COMMAND, rules)
     assert "unexpected question" in exc.value.message

@@ -1,0 +1,88 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""esa_info: version, hostname, cluster, listeners and every managed table.
+
+This module is PRIVATE to the collection. It can change at any time.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, config_xml
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import destination_controls as dc
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import recipient_access as rat
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import smtp_routes as sr
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
+
+GATHER = ("version", "listeners", "smtp_routes", "destination_controls", "recipient_access")
+
+ARGUMENT_SPEC = dict(
+    gather=dict(type="list", elements="str", default=list(GATHER), choices=list(GATHER)),
+    cluster_mode=dict(type="str"),
+)
+
+
+def parse_version(text):
+    """``version`` output: ``Key: value`` lines -> dict with snake_case keys."""
+    info = {}
+    for line in text.replace("\r\n", "\n").split("\n"):
+        match = re.match(r"^\s*([A-Za-z][A-Za-z #/()-]*?)\s*:\s*(\S.*?)\s*$", line)
+        if match:
+            name = re.sub(r"[^a-z0-9]+", "_", match.group(1).lower().replace("#", "number")).strip("_")
+            info[name] = match.group(2)
+    return info
+
+
+def _table(client, kind, command=None):
+    out = client.dialogue(command or kind.COMMAND, kind.rules_for(kind.read_steps()) + cluster.read_rules(command or kind.COMMAND))
+    return kind.parse(out["output"])
+
+
+def run(module):
+    gather = set(module.params["gather"])
+    facts = {}
+    try:
+        mode = validate_cluster_mode(module.params["cluster_mode"])
+        client = EsaClient(module)
+        client.cluster_mode(mode)
+        prompt = client.state()["prompt"]
+        level = cluster.prompt_level(prompt)
+        if "version" in gather:
+            version = parse_version(client.run("version"))
+            facts["version"] = version.get("version")
+            facts["model"] = version.get("model")
+            facts["serial"] = version.get("serial_number")
+            facts["version_details"] = version
+        xml_text = config_xml.read(client)
+        summary = config_xml.summary(xml_text)
+        facts["hostname"] = summary["hostname"] or re.sub(r">\s*$", "", prompt.strip())
+        facts["cluster"] = None
+        if level[0]:
+            facts["cluster"] = dict(mode=level[0].lower(), mode_name=level[1],
+                                    name=(summary["cluster"] or {}).get("name"),
+                                    groups=(summary["cluster"] or {}).get("groups", {}))
+        if "listeners" in gather:
+            facts["listeners"] = summary["listeners"]
+        if "recipient_access" in gather:
+            facts["recipient_access"] = {}
+            for listener in summary["listeners"]:
+                if listener["type"] == "public":
+                    facts["recipient_access"][listener["name"]] = rat.RecipientAccess(listener["name"]).parse_xml(xml_text)
+        if "smtp_routes" in gather:
+            facts["smtp_routes"] = _table(client, sr)
+        if "destination_controls" in gather:
+            facts["destination_controls"] = _table(client, dc)
+        if mode:
+            # reading may have followed a table to another level; go back to the requested one
+            client.cluster_mode(mode)
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    except (EsaError, DialogueError) as exc:
+        module.fail_json(msg="reading the appliance failed: %s" % exc.message)
+    module.exit_json(changed=False, esa=facts)

@@ -1,0 +1,102 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: esa_info
+short_description: Read the state of a Cisco Secure Email Gateway (ESA/CES)
+version_added: 1.0.0
+author: mailops.secure_email maintainers (@mailops)
+description:
+  - Returns the AsyncOS version, the hostname, the cluster mode and membership, the listeners, and every table the
+    collection manages (SMTP routes, destination controls, the RAT of each public listener) as structured data, in
+    the same shapes the resource modules use.
+  - Reads only; it sends no write and runs in check mode.
+extends_documentation_fragment:
+  - mailops.secure_email._esa.attributes
+  - ansible.builtin.action_common_attributes.info_module
+options:
+  gather:
+    description: What to read. The hostname and cluster are always returned.
+    type: list
+    elements: str
+    choices: [version, listeners, smtp_routes, destination_controls, recipient_access]
+    default: [version, listeners, smtp_routes, destination_controls, recipient_access]
+  cluster_mode:
+    description:
+      - V(cluster), V(group:<name>) or V(machine:<host>) on a clustered appliance. Tables that are not configured at
+        that level are read where they live.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Everything the collection manages
+  mailops.secure_email.esa_info:
+  register: esa
+
+- name: Show the routes
+  ansible.builtin.debug:
+    var: esa.esa.smtp_routes
+"""
+
+RETURN = r"""
+esa:
+  description: The facts.
+  returned: success
+  type: dict
+  contains:
+    version:
+      description: The AsyncOS version.
+      type: str
+      sample: 15.5.1-055
+    model:
+      description: The appliance model.
+      type: str
+    serial:
+      description: The serial number.
+      type: str
+    version_details:
+      description: Every field of the C(version) output, keys in snake case.
+      type: dict
+    hostname:
+      description: The hostname.
+      type: str
+    cluster:
+      description: Null on a standalone appliance; otherwise the current C(mode) and C(mode_name), the cluster C(name)
+        and its C(groups) (group name to machines).
+      type: dict
+    listeners:
+      description: Name, type (public or private), interface and port of each listener.
+      type: list
+      elements: dict
+    smtp_routes:
+      description: As RV(mailops.secure_email.esa_smtp_routes#module:gathered).
+      type: list
+      elements: dict
+    destination_controls:
+      description: As RV(mailops.secure_email.esa_destination_controls#module:gathered).
+      type: list
+      elements: dict
+    recipient_access:
+      description: Listener name to its RAT entries, as RV(mailops.secure_email.esa_recipient_access#module:gathered).
+      type: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.info_module import ARGUMENT_SPEC, run
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()
