@@ -71,11 +71,11 @@ options:
           - Outbound TLS - V(off) (No), V(on) (Preferred), V(require) (Required), V(on_verify) (Preferred - Verify),
             V(require_verify) (Required - Verify).
         type: str
-        choices: [off, on, require, on_verify, require_verify]
+        choices: ["off", "on", "require", "on_verify", "require_verify"]
       dane:
         description: DANE support - V(off), V(opportunistic) or V(mandatory). Needs O(config[].tls) other than V(off).
         type: str
-        choices: [off, opportunistic, mandatory]
+        choices: ["off", opportunistic, mandatory]
       bounce_verification:
         description: Bounce verification address tagging.
         type: bool

@@ -20,7 +20,13 @@ description:
   - Reads only; it sends no write and runs in check mode.
 extends_documentation_fragment:
   - mailops.secure_email._esa.attributes
-  - ansible.builtin.action_common_attributes.info_module
+attributes:
+  check_mode:
+    support: full
+    description: Reads only, so it runs unchanged in check mode.
+  diff_mode:
+    support: none
+    description: Reads only; there is nothing to compare.
 options:
   gather:
     description: What to read. The hostname and cluster are always returned.

@@ -56,6 +56,12 @@ class Lab(object):
     def route_map(self):
         return dict((r["domain"], sorted(r["destinations"])) for r in self.routes())
 
+    def config(self):
+        return json.loads(self.cli("config"))["esa"]
+
+    def layers(self):
+        return json.loads(self.cli("config", "--layers"))["esa"]
+
 
 class Run(object):
 
@@ -87,6 +93,16 @@ def lab_server(tmp_path_factory):
         lab.cli("down")
 
 
+@pytest.fixture(scope="session")
+def cluster_lab_server(tmp_path_factory):
+    lab = Lab(str(tmp_path_factory.mktemp("cluster-lab")))
+    lab.cli("up", "--esa-port", "0", "--cluster", "ESA-CL")
+    try:
+        yield lab
+    finally:
+        lab.cli("down")
+
+
 @pytest.fixture
 def lab(lab_server):
     lab_server.cli("reset")
@@ -94,7 +110,22 @@ def lab(lab_server):
 
 
 @pytest.fixture
+def cluster_lab(cluster_lab_server):
+    cluster_lab_server.cli("reset")
+    return cluster_lab_server
+
+
+@pytest.fixture
 def playbook(lab, tmp_path):
+    return _runner(lab, tmp_path)
+
+
+@pytest.fixture
+def cluster_playbook(cluster_lab, tmp_path):
+    return _runner(cluster_lab, tmp_path)
+
+
+def _runner(lab, tmp_path):
     """Run a playbook from tests/integration/playbooks against the lab."""
     env = dict(os.environ)
     env.update(

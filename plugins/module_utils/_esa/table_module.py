@@ -102,7 +102,7 @@ def run_table_module(module, spec):
         # The appliance switched to where the table lives: it is inherited here.
         level_after = cluster.prompt_level(read.get("prompt"))
         inherited_from = " ".join(level_after) if level_after != level_before else None
-        here = cluster.mode_label(cluster_mode) if cluster_mode else " ".join(level_before)
+        here = cluster.mode_label(cluster_mode) if cluster_mode else (" ".join(level_before) if level_before[0] else "the current mode")
         if state == "gathered":
             module.exit_json(changed=False, gathered=have, inherited_from=inherited_from)
         ops, after = table.plan(have, want, state)
