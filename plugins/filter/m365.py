@@ -34,7 +34,27 @@ def m365_smtp_route(domain, port=25, mx_host=None):
     return dict(domain=domain.strip().rstrip(".").lower(), destinations=[dict(host=host, port=int(port))])
 
 
+def _domain_name(domain, filter_name):
+    if isinstance(domain, dict):
+        domain = domain.get("name")
+    if not isinstance(domain, str) or not domain.strip() or " " in domain.strip():
+        raise AnsibleFilterError("%s: %r is not a domain name (or a dict with 'name')" % (filter_name, domain))
+    return domain.strip().rstrip(".").lower()
+
+
+def m365_destination_control(domain, concurrency_limit=10, messages_per_connection=20, tls="on"):
+    """Guide step S3: the destination control entry of a tenant domain (10 connections, 20 messages, TLS preferred)."""
+    return dict(domain=_domain_name(domain, "m365_destination_control"), concurrency_limit=int(concurrency_limit),
+                messages_per_connection=int(messages_per_connection), tls=tls)
+
+
+def m365_recipient_access(domain, action="accept"):
+    """Guide step S4: the RAT entry that accepts mail for a tenant domain."""
+    return dict(address=_domain_name(domain, "m365_recipient_access"), action=action)
+
+
 class FilterModule(object):
 
     def filters(self):
-        return dict(m365_mx_host=m365_mx_host, m365_smtp_route=m365_smtp_route)
+        return dict(m365_mx_host=m365_mx_host, m365_smtp_route=m365_smtp_route,
+                    m365_destination_control=m365_destination_control, m365_recipient_access=m365_recipient_access)

@@ -9,14 +9,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
-import json
 import os
 
 import pytest
 
 DC = [dict(domain="example.com", concurrency_limit=10, messages_per_connection=20, tls="on")]
-RAT = [dict(address="example.com", action="accept"), dict(address=".example.net", action="reject",
-                                                            smtp_response=dict(code=550, text="Not here"))]
+RAT = [dict(address="example.com", action="accept"),
+       dict(address=".example.net", action="reject", smtp_response=dict(code=550, text="Not here"))]
 
 
 def _dc(lab, domain):

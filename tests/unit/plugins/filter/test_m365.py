@@ -11,7 +11,8 @@ import pytest
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.mailops.secure_email.plugins.filter.m365 import m365_mx_host, m365_smtp_route
+from ansible_collections.mailops.secure_email.plugins.filter.m365 import (
+    m365_destination_control, m365_mx_host, m365_recipient_access, m365_smtp_route)
 
 
 def test_mx_host_replaces_dots_with_dashes():
@@ -29,3 +30,11 @@ def test_route_from_name_and_from_entry():
 def test_bad_domains_fail(bad):
     with pytest.raises(AnsibleFilterError):
         m365_smtp_route(bad)
+
+
+def test_s3_and_s4_entries():
+    assert m365_destination_control(dict(name="Example.com")) == dict(domain="example.com", concurrency_limit=10,
+                                                                      messages_per_connection=20, tls="on")
+    assert m365_recipient_access("example.com") == dict(address="example.com", action="accept")
+    with pytest.raises(AnsibleFilterError):
+        m365_recipient_access("two words")
