@@ -66,8 +66,8 @@ def test_documented_transcript():
     assert table["policies"][1]["parameters"]["max_rcpts_per_hour"] == 1
     assert table["policies"][2]["parameters"]["spam_check"] == "off"
     groups = table["sender_groups"]
-    assert [(g["name"], g["policy"], g["behavior"]) for g in groups][:2] == [("WHITELIST", "TRUSTED", None),
-                                                                           ("BLACKLIST", "BLOCKED", None)]
+    first_two = [(g["name"], g["policy"], g["behavior"]) for g in groups][:2]
+    assert first_two == [("WHITELIST", "TRUSTED", None), ("BLACKLIST", "BLOCKED", None)]
     assert groups[4] == dict(name="spamdomain.com", members=["spamdomain.com"], policy=None, behavior="REJECT",
                              comment='reject the domain "spamdomain.com"', bare=True)
     assert hat.parse(hat.render(table)) == table
