@@ -49,12 +49,15 @@ def ask(ctx, text, default=None, menu=False, gap=True):
     return answer.strip()
 
 
-def menu(ctx, summary, options):
-    """Show a ``Choose the operation`` menu; return the chosen verb (upper case) or ''."""
+def menu(ctx, summary, options, hidden=()):
+    """Show a ``Choose the operation`` menu; return the chosen verb (upper case) or ''.
+
+    ``hidden`` verbs are accepted but not listed (e.g. ``RESET`` for ``CLEAR``).
+    """
     lines = list(summary) + ["", "Choose the operation you want to perform:"]
     lines += [f"- {verb} - {description}" for verb, description in options]
     text = "\n".join(lines) + "\n[]> "
-    verbs = [verb for verb, _description in options]
+    verbs = [verb for verb, _description in options] + list(hidden)
     while True:
         answer = yield from ask(ctx, text, menu=True)
         if not answer:

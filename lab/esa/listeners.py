@@ -1,13 +1,16 @@
 """Listeners and their Recipient Access Tables (``listenerconfig``): data model and RAT file.
 
-A listener is ``{"name", "type": "public"|"private", "interface", "port", "rat"}``; ``rat`` is a
-list of entries (``ALL`` always last) for a public listener and ``None`` for a private one.
+A listener is ``{"name", "type": "public"|"private", "interface", "port", "rat", "hat"}``; ``rat`` is a
+list of entries (``ALL`` always last) for a public listener and ``None`` for a private one; ``hat`` is
+the Host Access Table (see ``hat.py``).
 """
 
 import copy
 import ipaddress
 import json
 import re
+
+from .hat import HatError, factory_hat, normalise_hat
 
 # Lab choice: the interfaces of the lab appliance.
 INTERFACES = (
@@ -38,9 +41,18 @@ def rat_entry(address, action, code=None, text=None, bypass_rc=False, bypass_lda
 def factory_listeners():
     return [
         {"name": "IncomingMail", "type": "public", "interface": "Data 1", "port": 25,
-         "rat": [rat_entry("ALL", "REJECT")]},
-        {"name": "OutgoingMail", "type": "private", "interface": "Data 2", "port": 25, "rat": None},
+         "rat": [rat_entry("ALL", "REJECT")], "hat": factory_hat("public")},
+        {"name": "OutgoingMail", "type": "private", "interface": "Data 2", "port": 25, "rat": None,
+         "hat": factory_hat("private")},
     ]
+
+
+def complete_listeners(listeners):
+    """Give listeners of older state files their factory HAT (in place)."""
+    for listener in listeners or []:
+        if isinstance(listener, dict) and not listener.get("hat"):
+            listener["hat"] = factory_hat(listener.get("type", "public"))
+    return listeners
 
 
 def interface_ip(name):
@@ -210,5 +222,9 @@ def normalise_listeners(value):
             listener["rat"] = order_rat(rat)
         else:
             listener["rat"] = None
+        try:
+            listener["hat"] = normalise_hat(item.get("hat"), listener["type"])
+        except HatError as exc:
+            raise RatError(f"listener {listener['name']}: hat: {exc}") from None
         result.append(listener)
     return result

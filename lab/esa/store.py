@@ -21,7 +21,8 @@ import threading
 from contextlib import contextmanager
 
 from .destinations import factory_table as factory_destination_controls
-from .listeners import factory_listeners
+from .listeners import complete_listeners, factory_listeners
+from .tls_settings import factory_ssl
 
 COUNTER_NAMES = ("logins", "sessions", "commits", "writes", "lines_received", "lost_uncommitted", "clears")
 
@@ -31,6 +32,8 @@ TABLE_HOME = {
     "destination_controls": "cluster",
     "listeners": "cluster",
     "bounce_profiles": "cluster",
+    "filters": "cluster",
+    "ssl": "cluster",
 }
 
 FACTORY_TABLES = {
@@ -38,6 +41,8 @@ FACTORY_TABLES = {
     "destination_controls": factory_destination_controls(),
     "listeners": factory_listeners(),
     "bounce_profiles": ["Default"],
+    "filters": [],
+    "ssl": factory_ssl(),
 }
 
 # "Start a new configuration at the current mode" (esa.md section 1.3) creates these (lab choice).
@@ -46,6 +51,8 @@ EMPTY_TABLES = {
     "destination_controls": factory_destination_controls(),
     "listeners": [],
     "bounce_profiles": ["Default"],
+    "filters": [],
+    "ssl": factory_ssl(),
 }
 
 CONFIG_FILE = "esa_config.json"
@@ -124,6 +131,8 @@ def factory_layers(hostname, cluster):
 
 def complete_layers(layers, cluster):
     """Add factory tables that no level defines (state files of older lab versions) at their home level."""
+    for tables in layers.values():
+        complete_listeners(tables.get("listeners"))
     defined = {table for tables in layers.values() for table in tables}
     for table, value in FACTORY_TABLES.items():
         if table not in defined:

@@ -2,9 +2,11 @@
 
 from .destinations import DestError, normalise_table as normalise_destination_controls
 from .listeners import RatError, normalise_listeners
+from .message_filters import FilterError, normalise_filters
 from .routes import RouteError, canonical_domain, parse_destination_list, sort_routes
+from .tls_settings import SslError, normalise_ssl
 
-TABLES = ("smtp_routes", "destination_controls", "listeners", "bounce_profiles")
+TABLES = ("smtp_routes", "destination_controls", "listeners", "bounce_profiles", "filters", "ssl")
 
 
 class TableError(ValueError):
@@ -33,10 +35,11 @@ def _profiles(value):
 def normalise_table(table, value):
     """Validate and complete ``value`` for ``table``; raises TableError."""
     handlers = {"smtp_routes": _routes, "destination_controls": normalise_destination_controls,
-                "listeners": normalise_listeners, "bounce_profiles": _profiles}
+                "listeners": normalise_listeners, "bounce_profiles": _profiles, "filters": normalise_filters,
+                "ssl": normalise_ssl}
     if table not in handlers:
         raise TableError(f"unknown table {table}; one of {', '.join(TABLES)}")
     try:
         return handlers[table](value)
-    except (RouteError, DestError, RatError, KeyError, TypeError, ValueError) as exc:
+    except (RouteError, DestError, RatError, FilterError, SslError, KeyError, TypeError, ValueError) as exc:
         raise TableError(f"invalid {table}: {exc}") from None

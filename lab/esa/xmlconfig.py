@@ -5,53 +5,16 @@ import hashlib
 from xml.sax.saxutils import escape
 
 from . import destinations as dc
+from .hat import PARAM_KEYS, listener_hat, render_hat, text_value
 from .listeners import INTERFACES, factory_listeners
+from .message_filters import render_script
+from .tls_settings import factory_ssl
 
 PASSPHRASE_MASK = 1
 PASSPHRASE_ENCRYPT = 2
 PASSPHRASE_PLAIN = 3
 
 MASK = "*****"
-
-# Factory HAT text (format of esa.md section 1.7, [CLIREF97]).
-_HAT = """$ACCEPTED
-    ACCEPT
-$THROTTLED
-    ACCEPT {
-        max_msgs_per_session = 10
-        max_concurrency = 10
-        max_rcpts_per_msg = 25
-        max_rcpts_per_hour = 20
-        tls = "off"
-    }
-$TRUSTED
-    ACCEPT {
-        max_msgs_per_session = 5000
-        max_concurrency = 600
-        max_rcpts_per_msg = 5000
-        max_rcpts_per_hour = -1
-        tls = "off"
-    }
-$BLOCKED
-    REJECT
-BLOCKED_LIST:
-        $BLOCKED (Spammers are rejected)
-SUSPECTLIST:
-        $THROTTLED (Suspicious senders are throttled)
-UNKNOWNLIST:
-        $ACCEPTED (Reviewed but undecided, continue normal acceptance)
-ALL
-    $ACCEPTED (Everyone else)"""
-
-# Factory HAT of a private listener (lab choice).
-_PRIVATE_HAT = """$RELAYED
-    RELAY
-$BLOCKED
-    REJECT
-RELAYLIST:
-        $RELAYED (Relay mail from these hosts)
-ALL
-    $BLOCKED (Everyone else)"""
 
 
 def encrypt_passphrase(secret, salt):
@@ -137,7 +100,8 @@ def render_config(info, view, option):
     lines += _destination_controls(view.get("destination_controls", dc.factory_table()))
     lines += _listeners(view.get("listeners", factory_listeners()))
     lines += [
-        "  <filters></filters>",
+        _element("filters", render_script(view.get("filters", [])), 2),
+        *_ssl(view.get("ssl") or factory_ssl()),
         "  <smtpauth_profiles></smtpauth_profiles>",
         "  <users>",
         "    <user>",
@@ -171,6 +135,15 @@ def _destination_controls(table):
     return lines
 
 
+def _ssl(table):
+    """``<ssl>`` (element names: lab choice, the ``ssl`` table keys)."""
+    lines = ["  <ssl>"]
+    for key in sorted(table):
+        value = table[key]
+        lines.append(_element(key, ", ".join(value) if isinstance(value, list) else value, 4))
+    return lines + ["  </ssl>"]
+
+
 def _yes_no(value):
     return "yes" if value else "no"
 
@@ -184,8 +157,10 @@ def _listeners(listeners):
             _element("type", listener["type"], 6),
             _element("interface_name", listener["interface"], 6),
             _element("port", listener["port"], 6),
-            _element("hat", _HAT if listener["type"] == "public" else _PRIVATE_HAT, 6),
+            _element("hat", render_hat(listener_hat(listener)), 6),
         ]
+        defaults = listener_hat(listener)["default_policy"]
+        lines += [_element(f"hat_default_{key}", text_value(key, defaults[key]).strip('"'), 6) for key in PARAM_KEYS]
         if listener.get("rat") is not None:
             lines.append("      <rat>")
             for entry in listener["rat"]:

@@ -8,6 +8,7 @@ import pytest
 
 from conftest import ROOT, Cli
 from lab.esa.engine import Appliance, ClusterSpec
+from lab.esa.hat import factory_hat
 
 NOTICE = (
     "\nNOTICE: This configuration command has not yet been configured for\n"
@@ -176,15 +177,16 @@ def test_cli_seed_and_layers(tmp_path):
                    "--json", json.dumps(dest)).returncode == 0
     layers = json.loads(lab_cli("config", "--state-dir", state, "--layers").stdout)["esa"]
     assert layers["table_levels"] == {"bounce_profiles": ["cluster"], "destination_controls": ["cluster"],
-                                      "listeners": ["cluster", "machine:esa1.lab"],
-                                      "smtp_routes": ["cluster", "group:Main_Group"]}
+                                      "filters": ["cluster"], "listeners": ["cluster", "machine:esa1.lab"],
+                                      "smtp_routes": ["cluster", "group:Main_Group"], "ssl": ["cluster"]}
     config = json.loads(lab_cli("config", "--state-dir", state).stdout)["esa"]
     assert config["smtp_routes"] == [{"domain": "group.example", "destinations": ["h1.example.net", "h2.example.net"]}]
     assert config["listeners"] == [{"name": "IncomingMail", "type": "public", "interface": "Data 1", "port": 25, "rat": [
         {"address": "example.com", "action": "ACCEPT", "smtp_response_code": None, "smtp_response_text": None,
          "bypass_receiving_control": True, "bypass_ldap_accept": False, "bypass_call_ahead": False},
         {"address": "ALL", "action": "REJECT", "smtp_response_code": None, "smtp_response_text": None,
-         "bypass_receiving_control": False, "bypass_ldap_accept": False, "bypass_call_ahead": False}]}]
+         "bypass_receiving_control": False, "bypass_ldap_accept": False, "bypass_call_ahead": False}],
+        "hat": factory_hat("public")}]
     dc = config["destination_controls"]
     assert dc[0]["domain"] == "dc.example" and dc[0]["concurrency_limit"] == 5 and dc[0]["tls"] is None
     assert dc[-1]["domain"] == "DEFAULT" and dc[-1]["tls"] == "on" and dc[-1]["concurrency_limit"] == 500

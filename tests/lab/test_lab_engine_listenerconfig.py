@@ -77,7 +77,7 @@ def test_private_listener_has_no_rat(cli):
     out = cli.run("listenerconfig", "edit", "2")
     assert "Type: Private" in out and "RCPTACCESS" not in out
     assert cli.run("rcptaccess").startswith('Unknown option "rcptaccess".')
-    assert cli.run("hostaccess").startswith("This option is not available in the lab.")
+    assert cli.run("hostaccess").startswith("\nDefault Policy Parameters\n")
 
 
 def test_rat_new_full_dialogue(app, cli):

@@ -1,13 +1,16 @@
 """``listenerconfig``: listeners and their Recipient Access Tables (esa.md sections 1.7 and 1.8).
 
-Levels (an empty answer at a menu goes one level up): listeners menu > listener menu > RCPTACCESS menu.
+Levels (an empty answer at a menu goes one level up): listeners menu > listener menu > RCPTACCESS menu
+or HOSTACCESS menu (``hostaccess.py``) > sender-group menu.
 """
 
 import re
 
 from .. import listeners as lm
+from ..hat import factory_hat
 from ..dialog import ask, ask_export, ask_import_text, ask_int, ask_yes_no, menu, question_text
 from ..registry import CommandSpec
+from .hostaccess import hostaccess
 from .levels import check_cluster_level
 
 TABLE = "listeners"
@@ -300,6 +303,8 @@ def _edit_listener(ctx, name):
             return
         if verb == "RCPTACCESS":
             yield from _rcptaccess(ctx, name)
+        elif verb == "HOSTACCESS":
+            yield from hostaccess(ctx, name)
         elif verb == "NAME":
             new_name = yield from _ask_new_name(ctx, ctx.table(TABLE), "Enter the name of this listener.", default=name)
             if new_name != name:
@@ -353,7 +358,7 @@ def _op_new(ctx):
             break
         ctx.error(f"The value {port} is already used by another listener on {interface}.")
     listener = {"name": name, "type": kind, "interface": interface, "port": port,
-                "rat": [lm.rat_entry("ALL", "REJECT")] if kind == "public" else None}
+                "rat": [lm.rat_entry("ALL", "REJECT")] if kind == "public" else None, "hat": factory_hat(kind)}
     ctx.set_table(TABLE, listeners + [listener])
 
 

@@ -70,6 +70,10 @@ ERROR_PATTERNS = [
     r"command is only available on cluster system",
     r"command requires a feature key",
     r"not yet resynchronized with the cluster",
+    r"Invalid filter (syntax|name|range)",
+    r"Duplicate filter name",
+    r"has been marked invalid",
+    r"error occurred during processing",
 ]
 _ERROR_RES = [re.compile(p) for p in ERROR_PATTERNS]
 

@@ -9,7 +9,7 @@ This module is PRIVATE to the collection. It can change at any time.
 Grammar (esa.md section 5)::
 
     script    := filter+
-    filter    := NAME ":" ( "if" cond block ( "else" ( "if" cond block | block ) )* | action+ )
+    filter    := NAME ":" "if" cond block ( "else" ( "if" cond block | block ) )*
     block     := "{" action* "}"
     action    := ACTION_NAME "(" [ value ("," value)* ] ")" ";"
     cond      := disj ;  disj := conj ("or" conj)* ;  conj := unary ("and" unary)*
@@ -134,13 +134,9 @@ class _Parser(object):
             raise FilterSyntaxError("invalid filter name %r (letters, digits and '_')" % name[1], name[2], name[3])
         self.take("punct", ":", what="':' after the filter name")
         start = self.pos
-        if self.peek()[:2] == ("keyword", "if"):
-            self.if_chain()
-        else:
-            if self.peek()[0] != "name":
-                self.error("expected 'if' or an action")
-            while self.peek()[0] == "name" and self.peek(1)[:2] == ("punct", "("):
-                self.action()
+        if self.peek()[:2] != ("keyword", "if"):
+            self.error("expected 'if' (use 'if (true)' for a filter that always applies)")
+        self.if_chain()
         self.filters.append((name[1], self.tokens[start:self.pos]))
 
     def if_chain(self):

@@ -26,6 +26,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
 import re
 
 BEHAVIORS = ("ACCEPT", "REJECT", "RELAY", "TCPREFUSE", "CONTINUE")
@@ -34,6 +35,8 @@ ALL = "ALL"
 _POLICY_REF_RE = re.compile(r"^\$(?P<policy>[A-Za-z0-9_-]+)(?:\s+\((?P<comment>.*)\))?$")
 _BEHAVIOR_RE = re.compile(r"^(?P<behavior>%s)(?:\s+\((?P<comment>.*)\))?(?P<brace>\s*\{)?$" % "|".join(BEHAVIORS))
 _PARAM_RE = re.compile(r"^(?P<key>[A-Za-z0-9_]+)\s*=\s*(?P<value>.*?)\s*$")
+_DNS_RE = re.compile(r"^dns_verification\s*=\s*(?P<checks>.*?)\s*$")
+DNS_VERIFICATION = ("record_not_exist", "lookup_fail", "not_matched")
 
 
 class HatError(ValueError):
@@ -48,6 +51,14 @@ def _value(text):
     return text
 
 
+def _comment_value(text):
+    try:
+        value = json.loads(text) if text.startswith('"') else text
+    except ValueError:
+        value = _value(text)
+    return value or None
+
+
 def _render_value(value):
     if isinstance(value, bool):
         return '"on"' if value else '"off"'
@@ -59,8 +70,10 @@ def _render_value(value):
 def parse(text):
     """Return {"policies": [...], "sender_groups": [...]} in table order.
 
-    A policy: name, behavior, parameters (dict of overridden keys).
-    A sender group: name, members, policy (or None), behavior (for bare entries), comment.
+    A policy: name, behavior, parameters (dict of overridden keys), and ``comment`` when the text has the
+    lab's ``comment = "<JSON string>"`` line inside the braces.
+    A sender group: name, members, policy (or None), behavior (for bare entries), comment, and
+    ``dns_verification`` (list of keys) when the text has the lab's ``dns_verification = a, b`` line.
     Bare host entries become groups named by their host, with ``bare=True``.
     """
     policies, groups = [], []
@@ -87,7 +100,11 @@ def parse(text):
                             param = _PARAM_RE.match(lines[index].strip())
                             if not param:
                                 raise HatError("bad parameter line %d: %r" % (index + 1, lines[index].strip()))
-                            policy["parameters"][param.group("key")] = _value(param.group("value"))
+                            if param.group("key") == "comment":
+                                # the lab's policy comment: a JSON string inside the braces
+                                policy["comment"] = _comment_value(param.group("value"))
+                            else:
+                                policy["parameters"][param.group("key")] = _value(param.group("value"))
                             index += 1
                         index += 1
                     continue
@@ -102,7 +119,11 @@ def parse(text):
             index += 1
             ref = _POLICY_REF_RE.match(body)
             behavior = _BEHAVIOR_RE.match(body)
-            if ref:
+            dns = _DNS_RE.match(body)
+            if dns and not bare:
+                # the lab's DNS host verification line (only when set)
+                group["dns_verification"] = [v.strip() for v in dns.group("checks").split(",") if v.strip()]
+            elif ref:
                 group["policy"], group["comment"] = ref.group("policy"), ref.group("comment")
             elif behavior:
                 group["behavior"], group["comment"] = behavior.group("behavior"), behavior.group("comment")
@@ -116,9 +137,11 @@ def render(table):
     lines = []
     for policy in table["policies"]:
         lines.append("$%s" % policy["name"])
-        if policy["parameters"]:
+        if policy["parameters"] or policy.get("comment"):
             lines.append("    %s {" % policy["behavior"])
             lines += ["        %s = %s" % (k, _render_value(v)) for k, v in sorted(policy["parameters"].items())]
+            if policy.get("comment"):
+                lines.append("        comment = %s" % json.dumps(policy["comment"]))
             lines.append("    }")
         else:
             lines.append("    %s" % policy["behavior"])
@@ -131,5 +154,7 @@ def render(table):
             continue
         lines.append("%s:" % group["name"])
         lines += ["        %s" % member for member in group["members"]]
+        if group.get("dns_verification"):
+            lines.append("        dns_verification = %s" % ", ".join(group["dns_verification"]))
         lines.append("        %s%s" % (target, comment))
     return "\n".join(lines) + "\n"

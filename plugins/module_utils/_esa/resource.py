@@ -58,11 +58,15 @@ class Table(object):
             ops = [("delete", e) for e in targets]
         else:
             raise ValueError("state %s does not change the appliance" % state)
+        if hasattr(self.kind, "plan_order"):
+            ops = ops + self.kind.plan_order(have, want, state, ops)
         return ops, self.apply(have, ops)
 
     def apply(self, have, ops):
         result = self.index(copy.deepcopy(have))
         for verb, entry in ops:
+            if verb == "move":
+                continue
             if verb == "delete":
                 result.pop(self.kind.key(entry), None)
             else:

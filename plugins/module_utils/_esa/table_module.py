@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, redact
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
@@ -51,8 +51,11 @@ def pending_facts(session, pending):
 class TableSpec(object):
     """One table: ``kind`` holds the parse/render pair and comparison helpers."""
 
-    def __init__(self, kind, command, label, normalise, to_diff, preflight=None, confirm_overridden=False, check_read=None):
+    def __init__(self, kind, command, label, normalise, to_diff, preflight=None, confirm_overridden=False, check_read=None,
+                 secrets=None, guard=None):
         self.kind = kind
+        self.secrets = secrets or []
+        self.guard = guard
         self.check_read = check_read
         self.preflight = preflight
         self.confirm_overridden = confirm_overridden
@@ -62,7 +65,25 @@ class TableSpec(object):
         self.to_diff = to_diff
 
 
+class _MaskedModule(object):
+    """exit_json/fail_json with the spec's secrets masked everywhere in the result."""
+
+    def __init__(self, module, secrets):
+        self._module = module
+        self._secrets = secrets
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+    def exit_json(self, **result):
+        self._module.exit_json(**redact.mask(result, self._secrets))
+
+    def fail_json(self, msg, **result):
+        self._module.fail_json(msg=redact.mask(msg, self._secrets), **redact.mask(result, self._secrets))
+
+
 def run_table_module(module, spec):
+    module = _MaskedModule(module, spec.secrets)
     params = module.params
     state = params["state"]
     table = Table(spec.kind)
@@ -105,7 +126,15 @@ def run_table_module(module, spec):
         here = cluster.mode_label(cluster_mode) if cluster_mode else (" ".join(level_before) if level_before[0] else "the current mode")
         if state == "gathered":
             module.exit_json(changed=False, gathered=have, inherited_from=inherited_from)
-        ops, after = table.plan(have, want, state)
+        try:
+            ops, after = table.plan(have, want, state)
+        except ValueError as exc:
+            module.fail_json(msg="%s: %s. Nothing was written." % (spec.label, exc))
+        if ops and spec.guard:
+            problems = spec.guard(client, have, after)
+            if problems:
+                module.fail_json(msg="%s: refused, nothing was written: %s" % (spec.label, " ".join(problems)),
+                                 before=have, after=after, changed=False)
         if ops and spec.preflight:
             try:
                 spec.preflight(client, want)

@@ -31,7 +31,7 @@ GOOD = [
     'g: if (rcpt-count >= 10) { quarantine("Policy"); }',
     'h: if (date > "01/01/2026 00:00:00") { log-entry("late"); }',
     'i: if (sendergroup != "TRUSTED") { skip-spamcheck(); }',
-    'j: drop();',
+    'j: if (true) { drop(); }',
     'k: if (true) { } else { drop(); }',
     'l: if (subject == "a") { drop(); } else if (subject == "b") { bounce(); } else { deliver(); }',
     'm: if ((subject == "a" or subject == "b") and not encrypted) { notify("x@example.com"); }',
@@ -56,12 +56,12 @@ BAD = [
     ("x: if (subject == unquoted) { drop(); }", "expected a quoted string or a number"),
     ("x: if () { drop(); }", "expected a rule"),
     ("x: if (true) { drop(); } else", "expected '{'"),
-    ("x: if (true) { drop(); } y: if (true) { drop(); } y: drop();", "duplicate filter name"),
+    ("x: if (true) { drop(); } y: if (true) { drop(); } y: if (true) { drop(); }", "duplicate filter name"),
     ("x: if (true) { drop(); } $", "unexpected character"),
     ("x: if (true and) { drop(); }", "expected a rule"),
     ("x: if (subject == 'a' 'b') { drop(); }", "expected ')'"),
     ("x: if (true) { strip-header('a' 'b'); }", "expected ')'"),
-    ("x: { drop(); }", "expected 'if' or an action"),
+    ("x: { drop(); }", "expected 'if'"), ("x: drop();", "expected 'if'"),
 ]
 
 

@@ -1,0 +1,386 @@
+"""Message filters (``filters``): the filter language checker and the stored form (esa.md sections 1.9 and 5).
+
+A script holds one or more filters::
+
+    name:
+    if (rule == "value" and not other-rule) { action(); action("arg"); } else { action(); }
+
+``parse_script`` checks the syntax (tokens, quotes, parentheses, known rule and action names, operators,
+argument counts) and returns the filters with their normalised text: ``#`` comments removed, trailing
+whitespace removed, empty lines dropped; everything else (layout, case, quotes) is kept as entered.
+A stored filter is ``{"name", "active", "valid", "body"}``.
+"""
+
+import re
+
+KEYWORDS = ("if", "else", "and", "or", "not")
+RESERVED_NAMES = KEYWORDS + ("true", "false", "valid")
+INACTIVE_DIRECTIVE = "#!inactive"
+
+# Rules (conditions), esa.md section 5.
+STRING_RULES = ("subject", "mail-from", "mail-from-group", "rcpt-to", "rcpt-to-group", "sendergroup", "remote-ip",
+                "recv-int", "recv-listener", "spf-status", "image-verdict", "attachment-filename", "attachment-type",
+                "attachment-filetype", "attachment-mimetype", "url-category")
+NUMBER_RULES = ("body-size", "attachment-size", "rcpt-count", "reputation", "workqueue-count")
+DATE_RULES = ("date",)
+BARE_RULES = ("true", "valid", "encrypted", "signed", "attachment-protected", "attachment-unprotected", "spf-passed",
+              "no-reputation")
+# Rules with arguments: (min, max) argument counts; a comparison after them is optional.
+ARG_RULES = {
+    "header": (1, 1), "random": (1, 1), "addr-count": (0, 0), "body-contains": (1, 2), "only-body-contains": (1, 2),
+    "attachment-contains": (1, 2), "attachment-binary-contains": (1, 2), "every-attachment-contains": (1, 2),
+    "dnslist": (1, 2), "dictionary-match": (1, 1), "subject-dictionary-match": (1, 1),
+    "mail-from-dictionary-match": (1, 1), "rcpt-to-dictionary-match": (1, 1), "attachment-dictionary-match": (1, 1),
+    "body-dictionary-match": (1, 1), "header-dictionary-match": (2, 2), "smtp-auth-id-matches": (1, 2),
+    "signed-certificate": (1, 1), "url-reputation": (2, 6), "url-category": (1, 6),
+}
+ORDER_OPERATORS = ("<", "<=", ">", ">=")
+EQUALITY_OPERATORS = ("==", "!=")
+
+# Actions, esa.md section 5: (min, max) argument counts.
+ACTIONS = {
+    "deliver": (0, 0), "drop": (0, 0), "bounce": (0, 0), "skip-filters": (0, 0), "skip-spamcheck": (0, 0),
+    "skip-viruscheck": (0, 0), "skip-ampcheck": (0, 0), "skip-vofcheck": (0, 0), "skip-marketingcheck": (0, 0),
+    "skip-socialcheck": (0, 0), "skip-bulkcheck": (0, 0), "skip-graymailcheck": (0, 0), "html-convert": (0, 0),
+    "alt-src-host": (1, 1), "alt-rcpt-to": (1, 1), "alt-mailhost": (1, 1), "notify": (1, 4), "notify-copy": (1, 4),
+    "bcc": (1, 4), "bcc-scan": (1, 4), "log-entry": (1, 1), "log": (1, 1), "quarantine": (1, 1),
+    "duplicate-quarantine": (1, 1), "archive": (1, 1), "strip-header": (1, 1), "insert-header": (2, 2),
+    "edit-header-text": (3, 3), "edit-body-text": (2, 2), "add-footer": (1, 1), "add-heading": (1, 1),
+    "bounce-profile": (1, 1), "encrypt-deferred": (1, 1), "tag-message": (1, 1),
+    "drop-attachments-by-name": (1, 2), "drop-attachments-by-size": (1, 2), "drop-attachments-by-type": (1, 2),
+    "drop-attachments-by-filetype": (1, 2), "drop-attachments-by-mimetype": (1, 2),
+    "drop-attachments-where-contains": (1, 3), "drop-attachments-where-dictionary-match": (1, 3),
+}
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,79}$")
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?[kKmMgG]?")
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
+_OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
+
+
+class FilterError(ValueError):
+    """A rejected filter script; the message is printed as is."""
+
+
+class _Token:
+    __slots__ = ("kind", "value", "line", "column", "start", "end")
+
+    def __init__(self, kind, value, line, column, start, end):
+        self.kind, self.value, self.line, self.column, self.start, self.end = kind, value, line, column, start, end
+
+    def text(self):
+        if self.kind == "end":
+            return "end of script"
+        return f"the string {self.value}" if self.kind == "string" else f'"{self.value}"'
+
+
+def _syntax(line, column, detail):
+    return FilterError(f"Invalid filter syntax at line {line}, column {column}: {detail}")
+
+
+def tokenize(source):
+    """Tokens and comment spans of ``source``."""
+    tokens, comments = [], []
+    index, line, line_start = 0, 1, 0
+    length = len(source)
+    while index < length:
+        char = source[index]
+        column = index - line_start + 1
+        if char == "\n":
+            index += 1
+            line, line_start = line + 1, index
+        elif char in " \t\r":
+            index += 1
+        elif char == "#":
+            end = source.find("\n", index)
+            end = length if end < 0 else end
+            comments.append((index, end))
+            index = end
+        elif char in "'\"":
+            end = index + 1
+            while end < length and source[end] != char:
+                if source[end] == "\n":
+                    break
+                end += 2 if source[end] == "\\" else 1
+            if end >= length or source[end] != char:
+                raise _syntax(line, column, f"unterminated string (a string must end with the quote it starts with: {char})")
+            tokens.append(_Token("string", source[index:end + 1], line, column, index, end + 1))
+            index = end + 1
+        elif source.startswith(_OPERATORS, index):
+            operator = next(item for item in _OPERATORS if source.startswith(item, index))
+            tokens.append(_Token("op", operator, line, column, index, index + len(operator)))
+            index += len(operator)
+        elif char in "(){},;:":
+            tokens.append(_Token("punct", char, line, column, index, index + 1))
+            index += 1
+        elif char.isdigit() or (char == "-" and index + 1 < length and source[index + 1].isdigit()):
+            match = _NUMBER.match(source, index)
+            tokens.append(_Token("number", match.group(0), line, column, index, match.end()))
+            index = match.end()
+        elif char.isalpha() or char == "_":
+            match = _IDENT.match(source, index)
+            tokens.append(_Token("ident", match.group(0), line, column, index, match.end()))
+            index = match.end()
+        else:
+            raise _syntax(line, column, f'unexpected character "{char}"')
+    tokens.append(_Token("end", "", line, index - line_start + 1, length, length))
+    return tokens, comments
+
+
+class _Parser:
+    def __init__(self, tokens):
+        self.tokens = tokens
+        self.index = 0
+
+    @property
+    def token(self):
+        return self.tokens[self.index]
+
+    def take(self):
+        token = self.tokens[self.index]
+        self.index += 1
+        return token
+
+    def error(self, detail, token=None):
+        token = token or self.token
+        return _syntax(token.line, token.column, detail)
+
+    def is_word(self, word):
+        return self.token.kind == "ident" and self.token.value.lower() == word
+
+    def is_punct(self, char):
+        return self.token.kind == "punct" and self.token.value == char
+
+    def expect_punct(self, char):
+        if not self.is_punct(char):
+            raise self.error(f'expected "{char}" but found {self.token.text()}')
+        return self.take()
+
+    # filter := NAME ':' if-statement
+    def filter(self):
+        token = self.token
+        if token.kind != "ident":
+            raise self.error(f"expected a filter name but found {token.text()}")
+        self.take()
+        if not self.is_punct(":"):
+            raise self.error(f'expected ":" after the filter name but found {self.token.text()}')
+        self.take()
+        if not self.is_word("if"):
+            raise self.error(f'expected "if" but found {self.token.text()}')
+        self.if_statement()
+        return token, self.tokens[self.index - 1]
+
+    def if_statement(self):
+        self.take()                                  # "if"
+        if self.is_punct("{"):
+            raise self.error("expected a condition")
+        self.condition()
+        self.block()
+        if self.is_word("else"):
+            self.take()
+            if self.is_word("if"):
+                self.if_statement()
+            else:
+                self.block()
+
+    def block(self):
+        self.expect_punct("{")
+        while not self.is_punct("}"):
+            if self.token.kind == "end":
+                raise self.error('expected "}" but found end of script')
+            if self.is_word("if"):
+                self.if_statement()
+            else:
+                self.action()
+        self.take()
+
+    def action(self):
+        token = self.token
+        if token.kind != "ident":
+            raise self.error(f"expected an action but found {token.text()}")
+        name = token.value.lower()
+        if name not in ACTIONS:
+            raise self.error(f'unknown action "{token.value}"')
+        self.take()
+        if not self.is_punct("("):
+            raise self.error(f'expected "(" after the action "{token.value}" but found {self.token.text()}')
+        count = self.arguments()
+        low, high = ACTIONS[name]
+        if not low <= count <= high:
+            raise self.error(f'the action "{token.value}" takes {_count_text(low, high)} but {count} were given', token)
+        if not self.is_punct(";"):
+            raise self.error(f'expected ";" after the action "{token.value}" but found {self.token.text()}')
+        self.take()
+
+    def arguments(self):
+        """``( [value [op value] {, value [op value]}] )``; returns the number of arguments."""
+        self.take()                                  # "("
+        count = 0
+        if self.is_punct(")"):
+            self.take()
+            return 0
+        while True:
+            self.literal("an argument", allow_ident=True)
+            if self.token.kind == "op":
+                self.take()
+                self.literal("a value", allow_ident=False)
+            count += 1
+            if self.is_punct(")"):
+                self.take()
+                return count
+            if not self.is_punct(","):
+                raise self.error(f'expected "," or ")" but found {self.token.text()}')
+            self.take()
+
+    def literal(self, what, allow_ident):
+        token = self.token
+        if token.kind in ("string", "number") or (allow_ident and token.kind == "ident"
+                                                  and token.value.lower() not in KEYWORDS):
+            return self.take()
+        raise self.error(f"expected {what} but found {token.text()}")
+
+    # condition := and-expr {or and-expr}; and-expr := not-expr {and not-expr}; not-expr := not not-expr | primary
+    def condition(self):
+        self.and_expression()
+        while self.is_word("or"):
+            self.take()
+            self.and_expression()
+
+    def and_expression(self):
+        self.not_expression()
+        while self.is_word("and"):
+            self.take()
+            self.not_expression()
+
+    def not_expression(self):
+        if self.is_word("not"):
+            self.take()
+            self.not_expression()
+        elif self.is_punct("("):
+            self.take()
+            self.condition()
+            self.expect_punct(")")
+        else:
+            self.test()
+
+    def test(self):
+        token = self.token
+        if token.kind != "ident" or token.value.lower() in KEYWORDS:
+            raise self.error(f"expected a rule but found {token.text()}")
+        name = token.value.lower()
+        self.take()
+        if name in ARG_RULES:
+            if not self.is_punct("("):
+                raise self.error(f'expected "(" after the rule "{token.value}" but found {self.token.text()}')
+            count = self.arguments()
+            low, high = ARG_RULES[name]
+            if not low <= count <= high:
+                raise self.error(f'the rule "{token.value}" takes {_count_text(low, high)} but {count} were given', token)
+            if self.token.kind == "op":
+                self.take()
+                self.literal("a value", allow_ident=False)
+            return
+        if name in BARE_RULES:
+            if self.token.kind == "op":
+                raise self.error(f'the rule "{token.value}" cannot be compared')
+            return
+        if name not in STRING_RULES + NUMBER_RULES + DATE_RULES:
+            raise self.error(f'unknown rule "{token.value}"', token)
+        operator = self.token
+        if operator.kind != "op":
+            raise self.error(f'expected a comparison operator after the rule "{token.value}" but found {operator.text()}')
+        self.take()
+        value = self.token
+        if name in STRING_RULES:
+            if operator.value not in EQUALITY_OPERATORS:
+                raise self.error(f'the operator "{operator.value}" cannot be used with the rule "{token.value}"', operator)
+            if value.kind != "string":
+                raise self.error(f"expected a quoted string but found {value.text()}")
+        elif name in NUMBER_RULES:
+            if value.kind != "number":
+                raise self.error(f"expected a number but found {value.text()}")
+        elif value.kind != "string":
+            raise self.error(f"expected a quoted date but found {value.text()}")
+        self.take()
+
+
+def _count_text(low, high):
+    if low == high:
+        return "no arguments" if low == 0 else f"{low} argument{'s' if low > 1 else ''}"
+    return f"{low} to {high} arguments"
+
+
+def _strip_comments(source, start, end, comments):
+    pieces, position = [], start
+    for begin, finish in comments:
+        if finish <= start or begin >= end:
+            continue
+        pieces.append(source[position:begin])
+        position = finish
+    pieces.append(source[position:end])
+    return "".join(pieces)
+
+
+def normalise_body(text):
+    """Drop trailing whitespace and empty lines (comments are already gone)."""
+    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    return "\n".join(line for line in lines if line.strip())
+
+
+def check_name(name, existing=()):
+    if not _NAME.match(name) or name.lower() in RESERVED_NAMES:
+        raise FilterError(f'Invalid filter name "{name}".')
+    if name.lower() in (item.lower() for item in existing):
+        raise FilterError(f'Duplicate filter name "{name}".')
+    return name
+
+
+def parse_script(source, existing=()):
+    """Check a script of one or more filters; returns ``[{"name", "active", "valid", "body"}]``.
+
+    ``existing``: names already in use (duplicates are errors).  A ``#!inactive`` line before a filter
+    marks it inactive (export files, ``<filters>``).  Raises FilterError.
+    """
+    tokens, comments = tokenize(source)
+    directive_lines = {number for number, line in enumerate(source.split("\n"), start=1) if line.strip() == INACTIVE_DIRECTIVE}
+    parser = _Parser(tokens)
+    result, names, previous_line = [], list(existing), 0
+    if tokens[0].kind == "end":
+        raise FilterError("No filters were entered.")
+    while parser.token.kind != "end":
+        first, last = parser.filter()
+        check_name(first.value, names)
+        names.append(first.value)
+        active = not any(previous_line < number < first.line for number in directive_lines)
+        body = normalise_body(_strip_comments(source, first.start, last.end, comments))
+        result.append({"name": first.value, "active": active, "valid": True, "body": body})
+        previous_line = last.line
+    return result
+
+
+def render_script(filters):
+    """Export file / XML ``<filters>`` text: the bodies, ``#!inactive`` before inactive ones."""
+    blocks = []
+    for item in filters:
+        blocks.append((f"{INACTIVE_DIRECTIVE}\n" if not item["active"] else "") + item["body"])
+    return "\n\n".join(blocks)
+
+
+def normalise_filters(value):
+    """Validate a seeded ``filters`` table (``python -m lab seed``)."""
+    if not isinstance(value, list):
+        raise FilterError("filters must be a JSON list")
+    result = []
+    for item in value:
+        if not isinstance(item, dict) or not isinstance(item.get("body"), str):
+            raise FilterError('each filter needs a "body"')
+        parsed = parse_script(item["body"], [entry["name"] for entry in result])
+        if len(parsed) != 1:
+            raise FilterError("each filter body must hold exactly one filter")
+        entry = parsed[0]
+        if item.get("name") not in (None, entry["name"]):
+            raise FilterError(f'the name "{item["name"]}" does not match the body ({entry["name"]})')
+        entry["active"] = bool(item.get("active", True))
+        entry["valid"] = bool(item.get("valid", True))
+        result.append(entry)
+    return result

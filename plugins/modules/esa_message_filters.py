@@ -1,0 +1,143 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: esa_message_filters
+short_description: Manage the message filters of a Cisco Secure Email Gateway (ESA/CES)
+version_added: 1.0.0
+author: mailops.secure_email maintainers (@mailops)
+description:
+  - Manages the ordered list of message filters (C(filters)) of an AsyncOS appliance as one resource - each filter's
+    body, whether it is active, and (with V(overridden)) the order.
+  - This is step S12 of the Microsoft 365 guide - the C(office365_outbound) filter that lets mail from the relaying
+    sender group through only with the tenant's secret header, and drops the rest.
+  - Bodies are compared in a normal form (whitespace and C(#) comments do not count; the appliance does not keep
+    comments), so an identical filter reports no change.
+  - The module checks the filter syntax before it writes anything. A changed body is deleted and added again (AsyncOS
+    has no edit for a filter body); a changed active flag alone is one C(SET); nothing else is touched.
+  - It refuses to delete, deactivate or change a filter that guards a relaying sender group matching Microsoft 365's
+    shared address space, unless O(allow_open_relay=true).
+extends_documentation_fragment:
+  - mailops.secure_email._esa
+  - mailops.secure_email._esa.states
+  - mailops.secure_email._esa.attributes
+  - mailops.secure_email._esa.table_attributes
+options:
+  config:
+    description:
+      - The filters. With V(overridden) the appliance ends with exactly these, in this order.
+      - With V(merged) and V(replaced), existing filters keep their place and new ones are added at the end.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The filter name.
+        type: str
+        required: true
+      body:
+        description:
+          - The filter, with or without the leading C(name:) - C(if (...) { ... } else { ... }) or a list of actions.
+          - Required for a filter that does not exist yet.
+        type: str
+      active:
+        description: Whether the filter is active. New filters are active unless V(false).
+        type: bool
+  secrets:
+    description:
+      - Values that appear in the bodies and must never be shown, such as the outbound header secret. Each is
+        replaced by C(********) in the diff, the returned commands, the before and after lists and in errors.
+    type: list
+    elements: str
+    default: []
+  allow_open_relay:
+    description:
+      - Allow removing or weakening a filter that guards a relaying sender group which matches Microsoft 365's shared
+        address space. Without that filter, the gateway relays for any Microsoft 365 tenant.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: The outbound filter of guide step S12, with the real sender group name
+  mailops.secure_email.esa_message_filters:
+    config:
+      - name: office365_outbound
+        body: |
+          if (sendergroup == "RELAY_O365") {
+            if header("X-OUTBOUND-AUTH") == "^{{ outbound_secret }}$" {
+              strip-header("X-OUTBOUND-AUTH");
+            } else {
+              drop();
+            }
+          }
+    secrets:
+      - "{{ outbound_secret }}"
+
+- name: Deactivate a filter, touching nothing else
+  mailops.secure_email.esa_message_filters:
+    config:
+      - name: legacy_footer
+        active: false
+"""
+
+RETURN = r"""
+before:
+  description: The filters before the change, in order, secrets masked.
+  returned: when O(state) changes configuration
+  type: list
+  elements: dict
+after:
+  description: The filters after the change, in order, secrets masked.
+  returned: when O(state) changes configuration
+  type: list
+  elements: dict
+commands:
+  description: The command and answers sent (or that would be sent), secrets masked.
+  returned: when O(state) changes configuration
+  type: list
+  elements: str
+committed:
+  description: Whether the task committed.
+  returned: when a change was written
+  type: bool
+inherited_from:
+  description: On a cluster, the level the list was read from when it is not configured at O(cluster_mode).
+  returned: when O(state) reads the appliance
+  type: str
+gathered:
+  description: The filters on the appliance.
+  returned: when O(state=gathered)
+  type: list
+  elements: dict
+rendered:
+  description: The command and answers that add O(config), secrets masked.
+  returned: when O(state=rendered)
+  type: list
+  elements: str
+parsed:
+  description: The filters parsed from O(running_config) (the output of C(filters DETAIL all)).
+  returned: when O(state=parsed)
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.message_filters_module import (
+    ARGUMENT_SPEC, REQUIRED_IF, run)
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""esa_message_filters and esa_tls_ciphers against the lab over SSH."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+SECRET = "Xq7vR2kP9mZt4Lw8"
+S12 = '''office365_outbound:
+if (sendergroup == "RELAY_O365") {
+    if header("X-OUTBOUND-AUTH") == "^%s$" {
+        strip-header("X-OUTBOUND-AUTH");
+    } else {
+        drop();
+    }
+}''' % SECRET
+OTHER = dict(name="tag_all", body='if (true) { log-entry("seen"); }')
+CIPHERS = "ECDH+aRSA:ECDH+ECDSA:DHE+DSS+AES:AES128:AES256:!SRP:!aNULL:!eNULL:!DES:!3DES:!IDEA:!RC4:!SSLv2:!SSLv3"
+
+
+def _filters(lab):
+    return [(f["name"], f["active"]) for f in lab.config()["filters"]]
+
+
+def test_filters_converge_idempotent_check_diff_and_secret_hidden(lab, playbook):
+    extra = dict(filters=[dict(name="office365_outbound", body=S12), OTHER], secret=SECRET)
+    check = playbook("message_filters.yml", extra, check=True, diff=True, args=("-vvv",))
+    assert check.task("Filters")["result"]["changed"] is True
+    assert lab.counters()["writes"] == 0 and _filters(lab) == []
+    first = playbook("message_filters.yml", extra, diff=True, args=("-vvv",))
+    result = first.task("Filters")["result"]
+    assert "********" in result["diff"]["after"]["office365_outbound"]["body"]
+    assert _filters(lab) == [("office365_outbound", True), ("tag_all", True)]
+    assert SECRET in lab.config()["filters"][0]["body"], "the appliance holds the real secret"
+    assert lab.counters()["commits"] == 1
+    second = playbook("message_filters.yml", extra, diff=True, args=("-vvv",))
+    assert second.recap["changed"] == 0 and lab.counters()["commits"] == 1
+    for run in (check, first, second):
+        assert SECRET not in run.output, "the secret leaked into ansible-playbook -vvv output"
+        assert SECRET not in repr(run.records)
+
+
+def test_only_the_active_flag_changes(lab, playbook):
+    playbook("message_filters.yml", dict(filters=[dict(name="office365_outbound", body=S12), OTHER], secret=SECRET))
+    writes = lab.counters()["writes"]
+    body_before = lab.config()["filters"][0]["body"]
+    run = playbook("message_filters.yml", dict(filters=[dict(name="tag_all", active=False)]))
+    assert run.task("Filters")["result"]["commands"] == ["filters", "SET", "tag_all", "inactive", "<Enter>"]
+    assert lab.counters()["writes"] == writes + 1
+    assert _filters(lab) == [("office365_outbound", True), ("tag_all", False)]
+    assert lab.config()["filters"][0]["body"] == body_before
+
+
+def test_syntax_error_fails_before_any_write(lab, playbook):
+    bad = dict(filters=[dict(name="broken", body='if (sendergroup == "X") { strip-header("A") }')])
+    run = playbook("message_filters.yml", bad, expect_rc=2)
+    msg = run.task("Filters")["result"]["msg"]
+    assert "config[0].body: invalid filter syntax" in msg and "line 1" in msg
+    assert lab.counters()["logins"] == 0 and lab.counters()["writes"] == 0
+
+
+def test_overridden_orders_and_removes(lab, playbook):
+    playbook("message_filters.yml", dict(filters=[dict(name="office365_outbound", body=S12), OTHER], secret=SECRET))
+    playbook("message_filters.yml", dict(filters=[OTHER, dict(name="office365_outbound", body=S12)], filter_state="overridden",
+                                         secret=SECRET))
+    assert [n for n, dummy in _filters(lab)] == ["tag_all", "office365_outbound"]
+    again = playbook("message_filters.yml", dict(filters=[OTHER, dict(name="office365_outbound", body=S12)],
+                                                 filter_state="overridden", secret=SECRET))
+    assert again.recap["changed"] == 0
+
+
+def test_tls_ciphers_check_then_set(lab, playbook):
+    check = playbook("tls_ciphers.yml", dict(ciphers=CIPHERS), check=True, diff=True)
+    result = check.task("Ciphers")["result"]
+    assert result["changed"] is True and result["after"]["ciphers"] == CIPHERS
+    assert lab.counters()["writes"] == 0
+    playbook("tls_ciphers.yml", dict(ciphers=CIPHERS, methods=["TLSv1.2", "TLSv1.3"]))
+    assert lab.config()["ssl"]["outbound_ciphers"] == CIPHERS
+    assert playbook("tls_ciphers.yml", dict(ciphers=CIPHERS)).recap["changed"] == 0
+    bad = playbook("tls_ciphers.yml", dict(ciphers="BAD CIPHERS"), expect_rc=2)
+    assert "ciphers: 'BAD CIPHERS' is not an OpenSSL cipher string" in bad.task("Ciphers")["result"]["msg"]
