@@ -43,7 +43,7 @@ PIP_QUIET_FILTER := 2>&1 | { grep -v "is ignored: it is neither a file nor a dir
 # Environment for commands that run the collection (ansible-playbook, ansible-doc, ansible-lint).
 RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 
-.PHONY: help venv venv-main venv-219 lock deps tree shim prep test demo lab-up lab-down clean \
+.PHONY: help venv venv-main venv-219 lock deps tree shim bind prep test demo lab-up lab-down clean \
         lint docs-lint sanity sanity-219 units lab-tests integration molecule build importer ee
 
 help:
@@ -53,6 +53,7 @@ help:
 	@echo "make deps        ansible.netcommon + ansible.utils from the PyPI ansible wheel into $(BUILD)/collections"
 	@echo "make tree        refresh the scratch collection copy at $(TREE)"
 	@echo "make shim        install the offline get-pip shim for ansible-test (both venvs)"
+	@echo "make bind        install BIND (named) for the lab DNS when missing (apt-get, as root)"
 	@echo "make <gate>      run one gate (prepares venv/deps/tree/shim first)"
 	@echo "make lab-up | lab-down | clean | lock"
 
@@ -116,7 +117,11 @@ tree: deps
 shim: venv
 	.ci/install_shim.sh $(VENV) $(VENV219)
 
-prep: venv deps tree shim
+# BIND (named, rndc) for the lab's DNS: apt-get install bind9 bind9-utils when named is missing (a no-op otherwise).
+bind:
+	.ci/install_bind.sh
+
+prep: venv deps tree shim bind
 
 # ---------------------------------------------------------------------------------------------
 # Gates. `make test` runs them all (.ci/gates.sh), continuing after a failure.
@@ -151,7 +156,7 @@ lab-tests: $(GATE_DEPS)
 	  if [ $$rc -eq 5 ]; then echo "lab-tests: pytest collected no tests (exit 5)"; fi; exit $$rc
 
 integration: $(GATE_DEPS)
-	@cd $(TREE) && rc=0; $(RUN_ENV) python -m pytest tests/integration -q -p no:cacheprovider || rc=$$?; \
+	@cd $(TREE) && rc=0; $(RUN_ENV) python -m pytest tests/integration -q -p no:cacheprovider -n 2 --dist loadfile || rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "integration: pytest collected no tests (exit 5)"; fi; exit $$rc
 
 molecule: $(GATE_DEPS)

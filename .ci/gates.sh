@@ -2,7 +2,7 @@
 # Run every quality gate in order, continuing after a failure (entry point: `make test`).
 #
 # Each gate is a Makefile target, run as `make <gate> GATE_DEPS=` after one shared preparation
-# step (venv deps tree shim). Output goes to .build/logs/<gate>.log and to stdout. A gate that
+# step (venv deps tree shim bind). Output goes to .build/logs/<gate>.log and to stdout. A gate that
 # prints a line starting with "== SKIP:" and exits 0 is reported as skipped, not passed.
 # The last line is "N passed, N failed[, N skipped]"; the exit status is 1 if any gate failed.
 #
@@ -47,11 +47,11 @@ run_step() {  # run_step NAME CMD... -> sets STEP_RC, STEP_TIME, STEP_STATUS
   echo "== $name: $STEP_STATUS ($STEP_TIME s)"
 }
 
-run_step prep "$MAKE" --no-print-directory venv deps tree shim
+run_step prep "$MAKE" --no-print-directory venv deps tree shim bind
 prep_status=$STEP_STATUS prep_time=$STEP_TIME
 if [ "$prep_status" != PASS ]; then
   echo
-  echo "== summary: preparation (venv deps tree shim) failed; no gate could run"
+  echo "== summary: preparation (venv deps tree shim bind) failed; no gate could run"
   echo "0 passed, ${#GATES[@]} failed"
   exit 1
 fi

@@ -25,6 +25,9 @@ from .esa.store import (
     zero_counters,
 )
 from .esa.tables import TABLES, TableError, normalise_table
+from .dns import cli as dns_cli
+from .dns.bind import DNSLabError
+from .exo import cli as exo_cli
 from .state import BIND_HOST, REPO_ROOT, StateDir, default_port, default_state_dir
 
 START_TIMEOUT = 30.0
@@ -83,6 +86,8 @@ def cmd_up(args):
     info = running_info(state)
     if info:
         print(f"ESA lab already running (pid {info['pid']}) on {info['host']}:{info['port']}; nothing to do.")
+        _dns_up(args, state)
+        _exo_up(args, state)
         return 0
     state.ensure()
     command = [sys.executable, "-m", "lab", "serve", "--state-dir", state.path, "--esa-port", str(args.esa_port),
@@ -116,7 +121,31 @@ def cmd_up(args):
     print(f"inventory: {state.file('inventory.yml')}")
     print(f"password:  {state.file('password')}")
     print(f"ssh -p {info['port']} -o UserKnownHostsFile={state.file('known_hosts')} admin@{info['host']}")
+    _dns_up(args, state)
+    _exo_up(args, state)
     return 0
+
+
+def _exo_up(args, state):
+    """Start the lab's Exchange Online too (lab/exo); see lab/README.md "Exchange Online"."""
+    if getattr(args, "no_exo", False):
+        return
+    try:
+        exo_cli.up(state.path, getattr(args, "exo_port", None))
+    except exo_cli.ExoLabError as exc:
+        raise LabError(f"Exchange: {exc}") from None
+
+
+def _dns_up(args, state):
+    """Start the lab's BIND too (lab/dns); see lab/README.md "DNS"."""
+    if getattr(args, "no_dns", False):
+        return
+    port = getattr(args, "dns_port", None)
+    try:
+        for line in dns_cli.start(state.path, port=port, explicit=port is not None):
+            print(line)
+    except DNSLabError as exc:
+        raise LabError(f"DNS: {exc}") from None
 
 
 def _log_tail(state, lines=15):
@@ -129,6 +158,9 @@ def _log_tail(state, lines=15):
 
 def cmd_down(args):
     state = StateDir(args.state_dir)
+    for line in dns_cli.stop(state.path):
+        print(line)
+    exo_cli.down(state.path)
     info = running_info(state)
     if not info:
         print("ESA lab is not running.")
@@ -168,7 +200,8 @@ def cmd_status(args):
         "counters": counters,
     }
     if args.json:
-        print(json.dumps({"esa": status}, indent=2))
+        print(json.dumps({"esa": status, "dns": dns_cli.status(state.path), "exo": exo_cli.status(state.path)},
+                         indent=2))
         return 0
     if info:
         print(f"ESA: running (pid {status['pid']}) on {status['host']}:{status['port']}, hostname {status['hostname']}"
@@ -179,11 +212,21 @@ def cmd_status(args):
     faults = state.read_faults()
     if faults:
         print("faults: " + ", ".join(f"{key}={value}" for key, value in sorted(faults.items())))
+    for line in dns_cli.status_lines(state.path):
+        print(line)
+    exo = exo_cli.status(state.path)
+    print(f"Exchange: running (pid {exo['pid']}) at {exo['base_url']}" if exo["running"] else "Exchange: not running")
     return 0
 
 
 def cmd_config(args):
     state = StateDir(args.state_dir)
+    if getattr(args, "dns_zone", False):
+        try:
+            print(dns_cli.BindLab(state.path).zone_dump(), end="")
+        except DNSLabError as exc:
+            raise LabError(f"DNS: {exc}") from None
+        return 0
     stored = _stored_config(state)
     if not stored:
         identity = {"hostname": "esa1.lab", "cluster": None}
@@ -247,6 +290,7 @@ def cmd_reset(args):
     else:
         state.update_faults(clear=True)
         print("ESA lab reset: factory configuration, zero counters, no faults.")
+    exo_cli.reset(state.path, counters_only=args.counters_only)
     return 0
 
 
@@ -334,12 +378,22 @@ def build_parser():
         sub_parser.add_argument("--cluster-machines", default=None,
                                 help="comma-separated machines of the group (default: the hostname and esa2.lab)")
         sub_parser.add_argument("--password", default=None, help="admin password (default: random, kept in the state dir)")
-    add("down", cmd_down, "stop the lab ESA")
+    sub.choices["up"].add_argument("--dns-port", type=int, default=None,
+                                   help="DNS (BIND) port on 127.0.0.1 and ::1 (env LAB_DNS_PORT, default 5300, "
+                                        "a free one if that is busy; 0 = any free port)")
+    sub.choices["up"].add_argument("--no-dns", action="store_true", help="do not start the DNS (BIND) part")
+    sub.choices["up"].add_argument("--exo-port", type=int, default=None,
+                                   help="Exchange Online HTTPS port on 127.0.0.1 (env LAB_EXO_PORT; default: any free "
+                                        "port, see status)")
+    sub.choices["up"].add_argument("--no-exo", action="store_true", help="do not start the Exchange Online part")
+    add("down", cmd_down, "stop the lab ESA and DNS")
     status = add("status", cmd_status, "show whether the lab ESA runs, and its counters")
     status.add_argument("--json", action="store_true", help="JSON output")
     config = add("config", cmd_config, "print the committed configuration as JSON")
     config.add_argument("--layers", action="store_true",
                         help="raw per-level (cluster/group/machine) storage and where each table lives")
+    config.add_argument("--dns-zone", action="store_true", help="print the lab DNS zone as the primary serves it now")
+    dns_cli.add_parser(sub, add)
     seed = add("seed", cmd_seed, "put a table at one configuration level (committed, takes effect at once)")
     seed.add_argument("--level", required=True, help="cluster | group:<G> | machine:<M> (standalone: local)")
     seed.add_argument("--table", required=True, choices=TABLES, help="the table")
@@ -361,6 +415,9 @@ def build_parser():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["exo"]:  # python -m lab exo ... (lab/exo/cli.py: reset, fault, seed, smarthost, app, ...)
+        return exo_cli.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "cluster", None) and not args.cluster_machines:

@@ -166,3 +166,154 @@ def _runner(lab, tmp_path):
         return result
 
     return run
+
+
+# -- DNS: the lab's two real BIND instances (lab/dns), driven by real DNS messages -------------------
+class DnsLab(object):
+    """``python -m lab dns ...`` for one state dir, and direct DNS queries (dnspython) to check results."""
+
+    def __init__(self, state_dir):
+        self.state_dir = state_dir
+        self.inventory = os.path.join(state_dir, "dns-inventory.yml")
+        self._status = None
+
+    def cli(self, *args):
+        proc = subprocess.run([sys.executable, "-m", "lab", "dns"] + list(args) + ["--state-dir", self.state_dir],
+                              cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                              check=False)
+        if proc.returncode != 0:
+            raise RuntimeError("python -m lab dns %s failed: %s%s" % (" ".join(args), proc.stdout, proc.stderr))
+        if args[0] in ("up", "reset"):
+            self._status = None  # ports may change
+        return proc.stdout
+
+    def status(self):
+        return json.loads(self.cli("status", "--json"))["dns"]
+
+    def counters(self):
+        return self.status()["counters"]
+
+    def serials(self):
+        return self.status()["serials"]
+
+    def info(self):
+        if self._status is None:
+            self._status = self.status()
+        return self._status
+
+    @property
+    def port(self):
+        return self.info()["port"]
+
+    @property
+    def zone(self):
+        return self.info()["zone"]
+
+    @property
+    def secret(self):
+        return self.cli("secret").strip()
+
+    def endpoint(self, which):
+        """(address, port) of the primary, or of the secondary (IPv6 when available, else its IPv4 port)."""
+        return tuple(self.info()["servers"][which]["endpoints"][0][key] for key in ("address", "port"))
+
+    def vars(self, **extra):
+        data = dict(dns_server="127.0.0.1", dns_port=self.port, dns_zone=self.zone,
+                    tsig_name=self.info()["tsig"]["key_name"], tsig_secret=self.secret)
+        data.update(extra)
+        return data
+
+    def query(self, name, rdtype, which="primary"):
+        """Sorted values served now, by a direct TCP query (TXT as joined text), and the TTL."""
+        import dns.message  # pylint: disable=import-outside-toplevel
+        import dns.query  # pylint: disable=import-outside-toplevel
+
+        address, port = self.endpoint(which)
+        response = dns.query.tcp(dns.message.make_query(name, rdtype), address, port=port, timeout=3)
+        values, ttl = [], None
+        for rrset in response.answer:
+            ttl = rrset.ttl
+            for rdata in rrset:
+                values.append(b"".join(rdata.strings).decode() if rdtype == "TXT" else rdata.to_text())
+        return sorted(values), ttl
+
+
+@pytest.fixture(scope="session")
+def dns_lab_server(tmp_path_factory):
+    lab = DnsLab(str(tmp_path_factory.mktemp("dns-lab")))
+    lab.cli("up", "--dns-port", "0")
+    with open(lab.inventory, "w") as handle:
+        handle.write("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+                     "      ansible_python_interpreter: %s\n" % sys.executable)
+    try:
+        yield lab
+    finally:
+        lab.cli("down")
+
+
+@pytest.fixture
+def dns_lab(dns_lab_server):
+    """The DNS lab with its initial zone (serial 1) on both instances and zone transfers allowed."""
+    dns_lab_server.cli("reset")
+    return dns_lab_server
+
+
+@pytest.fixture
+def dns_playbook(dns_lab, tmp_path):
+    return _runner(dns_lab, tmp_path)
+
+
+@pytest.fixture
+def dns_playbook_factory(dns_lab, tmp_path):
+    """Make a runner after changing os.environ (the runner copies the environment when it is made)."""
+    return lambda: _runner(dns_lab, tmp_path)
+
+
+# -- Exchange Online: the lab's HTTPS gateway + token endpoint (lab/exo), started by `python -m lab up` ---------
+class ExoLab(object):
+    """``python -m lab exo ...`` for the session's lab, its counters and its client files."""
+
+    def __init__(self, lab):
+        self.lab = lab
+        self.state_dir = lab.state_dir
+        self.inventory = os.path.join(self.state_dir, "exo_inventory.yml")
+
+    def cli(self, *args):
+        return self.lab.cli("exo", *args)
+
+    def status(self):
+        return json.loads(self.cli("status", "--json"))["exo"]
+
+    def counters(self):
+        return self.status()["counters"]
+
+    def tenant(self):
+        return json.loads(self.cli("config"))["exo"]
+
+    def seed(self, data, tmp_path):
+        path = tmp_path / "exo-seed.json"
+        path.write_text(json.dumps(data))
+        return self.cli("seed", "--file", str(path))
+
+    def vars(self):
+        values = {}
+        with open(os.path.join(self.state_dir, "exo_vars.yml")) as handle:
+            for line in handle:
+                if line.strip() and not line.startswith("#"):
+                    key, _sep, value = line.partition(": ")
+                    values[key] = json.loads(value)
+        return values
+
+
+@pytest.fixture
+def exo_lab(lab_server):
+    """The lab Exchange with a factory tenant, zero counters and no faults (the ESA side is left alone)."""
+    exo = ExoLab(lab_server)
+    assert exo.status()["running"], "python -m lab up did not start the Exchange lab"
+    exo.cli("reset")
+    return exo
+
+
+@pytest.fixture
+def exo_playbook(exo_lab, tmp_path):
+    return _runner(exo_lab, tmp_path)

@@ -75,60 +75,70 @@ def parse(text):
     A sender group: name, members, policy (or None), behavior (for bare entries), comment, and
     ``dns_verification`` (list of keys) when the text has the lab's ``dns_verification = a, b`` line.
     Bare host entries become groups named by their host, with ``bare=True``.
+
+    Indentation is not significant (as on IMPORT): the transport strips the leading blanks of the first
+    line after each pager stop. A group's block ends with its ``$POLICY`` (or behaviour) line.
     """
     policies, groups = [], []
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = [(number, line.strip()) for number, line in enumerate(text.replace("\r\n", "\n").split("\n"), start=1)
+             if line.strip() and not line.strip().startswith("#")]
     index = 0
     while index < len(lines):
-        line = lines[index]
+        number, head = lines[index]
         index += 1
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        if line[0].isspace():
-            raise HatError("unexpected indented line %d: %r" % (index, line.strip()))
-        head = line.strip()
         if head.startswith("$"):
             policy = dict(name=head[1:], behavior=None, parameters={})
-            while index < len(lines) and lines[index][:1].isspace() and lines[index].strip():
-                body = lines[index].strip()
-                index += 1
-                match = _BEHAVIOR_RE.match(body)
-                if match and policy["behavior"] is None:
-                    policy["behavior"] = match.group("behavior")
-                    if match.group("brace"):
-                        while index < len(lines) and lines[index].strip() != "}":
-                            param = _PARAM_RE.match(lines[index].strip())
-                            if not param:
-                                raise HatError("bad parameter line %d: %r" % (index + 1, lines[index].strip()))
-                            if param.group("key") == "comment":
-                                # the lab's policy comment: a JSON string inside the braces
-                                policy["comment"] = _comment_value(param.group("value"))
-                            else:
-                                policy["parameters"][param.group("key")] = _value(param.group("value"))
-                            index += 1
-                        index += 1
-                    continue
-                raise HatError("bad policy line %d: %r" % (index, body))
+            match = _BEHAVIOR_RE.match(lines[index][1]) if index < len(lines) else None
+            if not match:
+                raise HatError("policy line %d: %r is not followed by a behaviour (%s)" % (number, head, ", ".join(BEHAVIORS)))
+            index += 1
+            policy["behavior"] = match.group("behavior")
+            if match.group("brace"):
+                while True:
+                    if index >= len(lines):
+                        raise HatError("policy line %d: %r has no closing }" % (number, head))
+                    line_number, body = lines[index]
+                    index += 1
+                    if body == "}":
+                        break
+                    param = _PARAM_RE.match(body)
+                    if not param:
+                        raise HatError("bad parameter line %d: %r" % (line_number, body))
+                    if param.group("key") == "comment":
+                        # the lab's policy comment: a JSON string inside the braces
+                        policy["comment"] = _comment_value(param.group("value"))
+                    else:
+                        policy["parameters"][param.group("key")] = _value(param.group("value"))
             policies.append(policy)
             continue
-        bare = not head.endswith(":")
-        group = dict(name=head if bare else head[:-1], members=[head] if bare and head != ALL else [], policy=None,
-                     behavior=None, comment=None, bare=bare and head != ALL)
-        while index < len(lines) and lines[index][:1].isspace() and lines[index].strip():
-            body = lines[index].strip()
+        named = head.endswith(":") and re.match(r"^[A-Za-z][A-Za-z0-9_-]*:$", head)
+        bare = not named and head != ALL
+        group = dict(name=head[:-1] if named else head, members=[head] if bare else [], policy=None,
+                     behavior=None, comment=None, bare=bare)
+        ended = False
+        while index < len(lines):
+            body = lines[index][1]
             index += 1
             ref = _POLICY_REF_RE.match(body)
             behavior = _BEHAVIOR_RE.match(body)
             dns = _DNS_RE.match(body)
-            if dns and not bare:
+            if dns and named:
                 # the lab's DNS host verification line (only when set)
                 group["dns_verification"] = [v.strip() for v in dns.group("checks").split(",") if v.strip()]
-            elif ref:
+                continue
+            if ref:
                 group["policy"], group["comment"] = ref.group("policy"), ref.group("comment")
-            elif behavior:
+            elif behavior and not behavior.group("brace"):
                 group["behavior"], group["comment"] = behavior.group("behavior"), behavior.group("comment")
-            else:
+            elif named:
                 group["members"] += [m.strip() for m in body.split(",") if m.strip()]
+                continue
+            else:
+                raise HatError("line %d: %r is not followed by a policy or behaviour" % (number, head))
+            ended = True
+            break
+        if not ended:
+            raise HatError("line %d: %r has no policy or behaviour" % (number, head))
         groups.append(group)
     return dict(policies=policies, sender_groups=groups)
 

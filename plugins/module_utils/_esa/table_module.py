@@ -101,7 +101,10 @@ def run_table_module(module, spec):
         module.fail_json(msg=str(exc))
 
     if state == "rendered":
-        ops, dummy = table.plan([], want, "merged")
+        try:
+            ops, dummy = table.plan([], want, "merged")
+        except ValueError as exc:
+            module.fail_json(msg="%s: %s" % (spec.label, exc))
         module.exit_json(changed=False, rendered=dialogue_lines(spec.command, spec.kind.dialogue_answers(spec.kind.change_steps(ops))))
 
     try:

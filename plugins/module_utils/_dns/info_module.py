@@ -1,0 +1,181 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""mail_dns_info: MX, SPF, DMARC of a domain, analysed (private; the API may change)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns import common
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns import mail
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns import spf as spf_lib
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns.common import DNSError
+
+try:
+    import dns.exception
+    import dns.nameserver
+    import dns.resolver
+except ImportError:
+    pass  # reported by common.require_dnspython()
+
+ARGUMENT_SPEC = dict(
+    domain=dict(type="str", required=True),
+    nameservers=dict(type="list", elements="str"),
+    gateway_mechanism=dict(type="str"),
+    resolve_includes=dict(type="bool", default=True),
+)
+ARGUMENT_SPEC.update(common.TRANSPORT_SPEC)
+
+
+class Lookup(object):
+    """Recursive lookups through the system resolver or the given nameservers."""
+
+    def __init__(self, params):
+        self.tcp = params["protocol"] == "tcp"
+        nameservers = params.get("nameservers")
+        if nameservers:
+            self.resolver = dns.resolver.Resolver(configure=False)
+            servers = []
+            for index, text in enumerate(nameservers):
+                host, port = common.split_endpoint(text, params["port"], "nameservers[%d]" % index)
+                for address in common.resolve_host(host, "nameservers[%d]" % index):
+                    servers.append(dns.nameserver.Do53Nameserver(address, port))
+            self.resolver.nameservers = servers
+        else:
+            self.resolver = dns.resolver.Resolver()
+            if params["port"] != 53:
+                self.resolver.port = params["port"]
+        self.resolver.timeout = params["query_timeout"]
+        self.resolver.lifetime = params["query_timeout"] * 2
+        self.queries = 0
+
+    def rrset(self, name, rdtype):
+        """(rrset or None). Raises LookupError with a reason when the name could not be resolved."""
+        self.queries += 1
+        try:
+            answer = self.resolver.resolve(name, rdtype, tcp=self.tcp, raise_on_no_answer=False)
+        except dns.resolver.NXDOMAIN:
+            return None
+        except dns.resolver.NoNameservers as exc:
+            raise LookupError(_reason(exc))
+        except dns.exception.Timeout:
+            raise LookupError("timeout")
+        except dns.exception.DNSException as exc:
+            raise LookupError(str(exc))
+        return answer.rrset
+
+    def txt(self, name):
+        rrset = self.rrset(name, "TXT")
+        return [common.txt_text(r) for r in rrset] if rrset is not None else []
+
+
+def _reason(exc):
+    text = str(exc)
+    for rcode in ("REFUSED", "SERVFAIL", "NOTAUTH", "NOTIMP"):
+        if rcode in text:
+            return "%s from every nameserver" % rcode
+    return text
+
+
+def analyse_spf(domain, txt_values, ttl, lookup, params):
+    found = [value for value in txt_values if spf_lib.is_spf(value)]
+    result = dict(record=None, ttl=ttl, records_found=len(found), valid=False, terms=[], all=None, redirect=None,
+                  lookups=0, lookup_limit=spf_lib.LOOKUP_LIMIT, lookups_exact=True, over_limit=False,
+                  void_lookups=0, includes=None, unresolved=[], errors=[],
+                  gateway_mechanism=params.get("gateway_mechanism"), gateway_mechanism_present=None)
+    if len(found) != 1:
+        return result
+    record = found[0]
+    parsed = spf_lib.parse(record)
+    result.update(record=record, valid=parsed["valid"], all=parsed["all"], redirect=parsed["redirect"],
+                  errors=list(parsed["errors"]),
+                  terms=[dict((k, v) for k, v in term.items()) for term in parsed["terms"]])
+    if params["resolve_includes"]:
+        counted = spf_lib.count_lookups(record, lookup.txt, domain)
+    else:
+        def unresolved(name):
+            raise LookupError("%s: not resolved (resolve_includes=false)" % name)
+        counted = spf_lib.count_lookups(record, unresolved, domain)
+    result.update(lookups=counted["lookups"], lookups_exact=counted["exact"], void_lookups=counted["void"],
+                  includes=counted["tree"]["children"], unresolved=counted["unresolved"],
+                  over_limit=counted["lookups"] > spf_lib.LOOKUP_LIMIT)
+    result["errors"] += [error for error in counted["errors"] if error not in result["errors"]]
+    if params.get("gateway_mechanism"):
+        result["gateway_mechanism_present"] = spf_lib.has_mechanism(record, params["gateway_mechanism"])
+    return result
+
+
+def analyse_dmarc(txt_values, ttl):
+    found = [value for value in txt_values if value.strip().replace(" ", "").upper().startswith("V=DMARC1")]
+    result = dict(record=None, ttl=ttl, records_found=len(found), valid=False, tags={}, policy=None,
+                  subdomain_policy=None, pct=None, rua=[], ruf=[], errors=[])
+    if len(found) == 1:
+        result.update(mail.parse_dmarc(found[0]))
+    return result
+
+
+def gather(params):
+    domain = common.name_text(common.to_name(params["domain"], "domain")).lower()
+    if params.get("gateway_mechanism"):
+        try:
+            term = spf_lib.parse_term(params["gateway_mechanism"].strip())
+        except spf_lib.SPFError as exc:
+            raise DNSError("gateway_mechanism: %s" % exc)
+        if term["kind"] != "mechanism":
+            raise DNSError("gateway_mechanism: %r is a modifier, not a mechanism" % params["gateway_mechanism"])
+    lookup = Lookup(params)
+    mx_records, mx_ttl, mx_error = [], None, None
+    try:
+        rrset = lookup.rrset(domain, "MX")
+        if rrset is not None:
+            mx_ttl = rrset.ttl
+            mx_records = [(r.preference, r.exchange.to_text()) for r in rrset]
+    except LookupError as exc:
+        mx_error = str(exc)
+    mx = mail.mx_summary(mx_records, mx_ttl)
+    if mx_error:
+        mx["error"] = mx_error
+    txt_ttl, spf_error, txt_values = None, None, []
+    try:
+        rrset = lookup.rrset(domain, "TXT")
+        if rrset is not None:
+            txt_ttl = rrset.ttl
+            txt_values = [common.txt_text(r) for r in rrset]
+    except LookupError as exc:
+        spf_error = str(exc)
+    spf = analyse_spf(domain, txt_values, txt_ttl, lookup, params)
+    if spf_error:
+        spf["error"] = spf_error
+    dmarc_ttl, dmarc_error, dmarc_values = None, None, []
+    try:
+        rrset = lookup.rrset("_dmarc." + domain, "TXT")
+        if rrset is not None:
+            dmarc_ttl = rrset.ttl
+            dmarc_values = [common.txt_text(r) for r in rrset]
+    except LookupError as exc:
+        dmarc_error = str(exc)
+    dmarc = analyse_dmarc(dmarc_values, dmarc_ttl)
+    if dmarc_error:
+        dmarc["error"] = dmarc_error
+    found = mail.findings(domain, mx, spf, dmarc)
+    return dict(changed=False, domain=domain, mx=mx, spf=spf, dmarc=dmarc,
+                ttls=dict(mx=mx_ttl, txt=txt_ttl, dmarc=dmarc_ttl), findings=found,
+                worst_severity=_worst(found), queries=lookup.queries)
+
+
+def _worst(found):
+    for severity in ("error", "warning", "info"):
+        if any(item["severity"] == severity for item in found):
+            return severity
+    return None
+
+
+def run(module):
+    common.require_dnspython(module.fail_json)
+    try:
+        result = gather(module.params)
+    except DNSError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)

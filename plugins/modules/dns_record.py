@@ -1,0 +1,196 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: dns_record
+short_description: Manage a whole DNS RRset with an RFC 2136 dynamic update signed with TSIG
+version_added: 1.0.0
+author: mailops.secure_email maintainers (@mailops)
+description:
+  - Makes one RRset (all records of one name and type, for example every MX of a domain) exactly O(values) with
+    O(ttl), or removes it, on the primary nameserver of a dynamic zone such as BIND with C(update-policy).
+  - The module first reads the RRset from O(server) with a query. When a change is needed it sends B(one) UPDATE
+    message whose prerequisite section pins the RRset as it was read (RFC 2136 section 2.4), followed by the
+    delete and the adds. The server applies all of it or nothing, and refuses it when the RRset was changed by
+    someone else in between.
+  - In check mode only the query is sent, never an UPDATE.
+  - Guide steps S6 (MX cutover) and S14 (SPF) use it; see C(docs/dns.md) in the collection for the cutover
+    pattern (lower the TTL, wait out the old TTL, switch the MX RRset, wait on every nameserver, restore).
+extends_documentation_fragment:
+  - mailops.secure_email._dns
+  - mailops.secure_email._dns.transport
+options:
+  server:
+    description:
+      - The nameserver that accepts updates for the zone (usually the primary), as an IPv4 or IPv6 address or a host
+        name (its addresses are tried in turn). C(address:port) and C([IPv6]:port) override O(port).
+    type: str
+    required: true
+  zone:
+    description:
+      - The zone. When not set, it is found by an SOA walk from O(name) upwards against O(server).
+    type: str
+  name:
+    description:
+      - The owner name of the RRset. A trailing dot is optional.
+      - When O(zone) is set, a name that is not inside O(zone) is taken relative to it, and V(@) is the zone apex.
+    type: str
+    required: true
+    aliases: [record]
+  type:
+    description:
+      - The record type.
+    type: str
+    required: true
+    choices: [A, AAAA, CNAME, MX, TXT, SRV, CAA, NS]
+  values:
+    description:
+      - The records of the RRset, in zone-file syntax without owner, TTL and type, for example V(10 mx1.example.com)
+        for MX. Host names are absolute; their trailing dot is optional. The order does not matter.
+      - For TXT, give the text itself (V(v=spf1 -all)), not quoted. It is split into strings of 255 octets.
+        A value that starts with a double quote is zone-file syntax (V("part one" "part two")).
+      - With O(state=present) and no O(values), the RRset must exist and only its TTL is set to O(ttl)
+        (the first cutover step, lowering the TTL).
+      - With O(state=absent), only these values are removed and the rest of the RRset stays. Without O(values) the
+        whole RRset is removed.
+    type: list
+    elements: str
+    aliases: [value]
+  ttl:
+    description:
+      - TTL of the RRset in seconds. When not set, an existing RRset keeps its TTL and a new one gets 3600.
+    type: int
+  state:
+    description:
+      - V(present) makes the RRset exactly O(values); V(absent) removes it (or only O(values) from it).
+    type: str
+    default: present
+    choices: [present, absent]
+attributes:
+  check_mode:
+    support: full
+    description: Reads the RRset with a query and sends no UPDATE.
+  diff_mode:
+    support: full
+    description: Returns the RRset before and after in zone-file lines.
+  action_group:
+    support: full
+    membership: [mailops.secure_email.dns]
+    description: Use C(group/mailops.secure_email.dns) in C(module_defaults) to set O(server), O(port) and the TSIG
+      options once.
+notes:
+  - The query that reads the RRset is TSIG-signed when a key is given, so servers that restrict queries to the key
+    work.
+  - NS records at the zone apex are never deleted as a whole, because servers ignore that (RFC 2136 section 3.4.2.4).
+    New values are added and only stale values deleted.
+  - After the update the module reads the RRset again and fails if the server serves something else (servers skip
+    records silently, for example a CNAME next to other data).
+  - The module changes the primary only. To know when every authoritative nameserver serves the change, follow it
+    with M(mailops.secure_email.dns_wait).
+seealso:
+  - module: mailops.secure_email.dns_wait
+  - module: mailops.secure_email.mail_dns_info
+  - name: RFC 2136 - Dynamic Updates in the Domain Name System
+    description: Prerequisites and update semantics.
+    link: https://www.rfc-editor.org/rfc/rfc2136
+"""
+
+EXAMPLES = r"""
+- name: Switch the MX of the tenant domain to the gateway (guide step S6), TSIG from DNS_TSIG_* variables
+  mailops.secure_email.dns_record:
+    server: ns1.example.com
+    zone: example.com
+    name: "@"
+    type: MX
+    ttl: 300
+    values:
+      - 10 mx1.hc4321-12.iphmx.com
+      - 20 mx2.hc4321-12.iphmx.com
+  delegate_to: localhost
+
+- name: SPF with the gateway mechanism (guide step S14)
+  mailops.secure_email.dns_record:
+    server: 192.0.2.53
+    key_name: ansible-update
+    key_secret: "{{ vault_tsig_secret }}"
+    name: example.com
+    type: TXT
+    values:
+      - "{{ current_spf | mailops.secure_email.spf_merge('exists:%{i}.spf.hc4321-12.iphmx.com') }}"
+  delegate_to: localhost
+
+- name: Lower the TTL of the MX RRset only (keeps the values); the old TTL is in before.ttl
+  mailops.secure_email.dns_record:
+    server: ns1.example.com
+    name: example.com
+    type: MX
+    ttl: 300
+  register: lowered
+  delegate_to: localhost
+
+- name: Remove a TXT RRset
+  mailops.secure_email.dns_record:
+    server: ns1.example.com
+    name: old-verification.example.com
+    type: TXT
+    state: absent
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+zone:
+  description: The zone (given or found by the SOA walk).
+  returned: when the server was reached
+  type: str
+  sample: example.com
+name:
+  description: The owner name, fully qualified without the trailing dot.
+  returned: when the server was reached
+  type: str
+  sample: example.com
+type:
+  description: The record type.
+  returned: when the server was reached
+  type: str
+  sample: MX
+before:
+  description: The RRset on the server before the task, V(null) when there was none. TXT values are the joined text.
+  returned: when the RRset was read
+  type: dict
+  sample: {"ttl": 3600, "values": ["0 example-com.mail.protection.outlook.com."]}
+after:
+  description: The RRset after the task (what it would be, in check mode), V(null) when removed.
+  returned: when the RRset was read
+  type: dict
+  sample: {"ttl": 300, "values": ["10 mx1.hc4321-12.iphmx.com.", "20 mx2.hc4321-12.iphmx.com."]}
+dns_rc:
+  description: The response code of the UPDATE.
+  returned: when an UPDATE was sent
+  type: int
+  sample: 0
+dns_rc_str:
+  description: The response code of the UPDATE as text.
+  returned: when an UPDATE was sent
+  type: str
+  sample: NOERROR
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns.record_module import ARGUMENT_SPEC, run
+
+
+def main():
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    run(module)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,233 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: dns_wait
+short_description: Wait until every authoritative nameserver serves the expected DNS records
+version_added: 1.0.0
+author: mailops.secure_email maintainers (@mailops)
+description:
+  - For a list of names and types (any record type), waits until B(every) authoritative nameserver of the zone serves
+    the expected values, in mode V(equals), V(subset), V(superset) or V(absent).
+  - The nameservers are found from the zone's NS records and their addresses (glue first, then A and AAAA), over IPv4
+    and IPv6, or given in O(nameservers). Each address is asked directly, without recursion, so caches do not
+    matter.
+  - Each round asks every nameserver, prints one progress line with the state per nameserver, and sleeps with a
+    capped exponential backoff (O(sleep), doubled each round, at most O(max_sleep)). SERVFAIL, REFUSED, timeouts and
+    unreachable servers are retried in the next round (and O(query_retries) times within a round).
+  - On timeout the task fails and names, per record, each nameserver that lags and what it serves.
+  - This is an action plugin that runs on the controller, so that the progress is visible while the task waits (a
+    module returns its output only at the end). DNS queries therefore go out from the controller.
+extends_documentation_fragment:
+  - mailops.secure_email._dns
+  - mailops.secure_email._dns.transport
+  - mailops.secure_email._dns.read_attributes
+attributes:
+  action:
+    support: full
+    description: The wait runs in the action plugin on the controller.
+  async:
+    support: none
+    description: The task cannot run asynchronously; use O(timeout).
+  action_group:
+    support: full
+    membership: [mailops.secure_email.dns]
+    description: Use C(group/mailops.secure_email.dns) in C(module_defaults) to set O(server), O(port) and the TSIG
+      options once for M(mailops.secure_email.dns_record) and this module.
+options:
+  records:
+    description:
+      - The RRsets to wait for. The task finishes when all of them are done on every nameserver.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      name:
+        description:
+          - The owner name (fully qualified; the trailing dot is optional). CNAMEs are not followed.
+        type: str
+        required: true
+      type:
+        description:
+          - Record type, for example V(MX), V(TXT), V(A), V(AAAA), V(CNAME), V(NS), V(SRV), V(CAA), V(PTR), V(TLSA).
+        type: str
+        default: A
+      values:
+        description:
+          - The expected values, in the same syntax as M(mailops.secure_email.dns_record) (TXT as plain text).
+        type: list
+        elements: str
+        default: []
+      mode:
+        description:
+          - V(equals) - the served RRset is exactly O(records[].values).
+          - V(subset) - O(records[].values) are all served; other values may be served too.
+          - V(superset) - everything served is in O(records[].values); an empty answer also passes.
+          - V(absent) - the name has no RRset of this type (NXDOMAIN or no data).
+        type: str
+        default: equals
+        choices: [equals, subset, superset, absent]
+      max_ttl:
+        description:
+          - Also require the served TTL to be at most this many seconds (to confirm a lowered TTL everywhere).
+        type: int
+  zone:
+    description:
+      - The zone of all O(records). When not set it is found by an SOA walk against O(server), or with the system
+        resolver without O(server).
+    type: str
+  server:
+    description:
+      - A nameserver to ask for the zone's NS records and their addresses (for example the primary). Without it the
+        system resolver is used. C(address:port) and C([IPv6]:port) override O(port).
+    type: str
+  nameservers:
+    description:
+      - Ask exactly these nameservers instead of the zone's NS. Addresses or host names (all their addresses are
+        asked); C(address:port) and C([IPv6]:port) override O(port).
+    type: list
+    elements: str
+  ip_versions:
+    description:
+      - Which address families of the nameservers to ask.
+    type: list
+    elements: int
+    choices: [4, 6]
+    default: [4, 6]
+  timeout:
+    description:
+      - Seconds to wait in total before failing.
+    type: float
+    default: 300.0
+  sleep:
+    description:
+      - Seconds to sleep after the first round; doubled after each further round, capped at O(max_sleep).
+    type: float
+    default: 1.0
+  max_sleep:
+    description:
+      - The longest sleep between two rounds.
+    type: float
+    default: 10.0
+  query_retries:
+    description:
+      - How often a query that failed (SERVFAIL, REFUSED, timeout, unreachable) is repeated within one round.
+    type: int
+    default: 1
+  settle:
+    description:
+      - Seconds to wait after every nameserver agrees, for example the old TTL after lowering it, so that caches
+        holding the old RRset expire. A progress line says so.
+    type: float
+    default: 0.0
+notes:
+  - A progress line names the host, the round and the seconds waited, and per record the state of each nameserver,
+    for example C(ns2.example.com [2001:db8::53] pending ['0 example-com.mail.protection.outlook.com.'] ttl=3600).
+  - In check mode the wait runs too (it only sends queries). A wait for a change that check mode did not make will
+    time out; skip such a wait when C(ansible_check_mode) is true.
+seealso:
+  - module: mailops.secure_email.dns_record
+  - name: community.dns.wait_for_txt
+    description: The TXT-only wait this generalises.
+    link: https://docs.ansible.com/ansible/latest/collections/community/dns/wait_for_txt_module.html
+"""
+
+EXAMPLES = r"""
+- name: Wait until every authoritative nameserver serves the gateway MX (guide step S6)
+  mailops.secure_email.dns_wait:
+    server: ns1.example.com
+    records:
+      - name: example.com
+        type: MX
+        values:
+          - 10 mx1.hc4321-12.iphmx.com
+          - 20 mx2.hc4321-12.iphmx.com
+    timeout: 600
+
+- name: The SPF contains the gateway mechanism (other TXT records may exist)
+  mailops.secure_email.dns_wait:
+    records:
+      - name: example.com
+        type: TXT
+        mode: subset
+        values:
+          - v=spf1 include:spf.protection.outlook.com exists:%{i}.spf.hc4321-12.iphmx.com -all
+
+- name: Lowered TTL everywhere, then wait out the old TTL
+  mailops.secure_email.dns_wait:
+    server: ns1.example.com
+    records:
+      - name: example.com
+        type: MX
+        mode: superset
+        values: "{{ lowered.after['values'] }}"
+        max_ttl: 300
+    settle: "{{ lowered.before.ttl }}"
+  when: not ansible_check_mode
+"""
+
+RETURN = r"""
+completed:
+  description: Whether every record is done on every nameserver.
+  returned: always
+  type: bool
+rounds:
+  description: How many check rounds ran.
+  returned: always
+  type: int
+  sample: 3
+elapsed:
+  description: Seconds spent waiting.
+  returned: always
+  type: float
+  sample: 3.04
+records:
+  description: Per record, whether it is done, how often it was checked, and the state per nameserver.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: The owner name.
+      type: str
+    type:
+      description: The record type.
+      type: str
+    mode:
+      description: The comparison mode.
+      type: str
+    expected:
+      description: The expected values, normalised.
+      type: list
+      elements: str
+    done:
+      description: Whether every nameserver serves what is expected.
+      type: bool
+    check_count:
+      description: Rounds in which the record was checked.
+      type: int
+    nameservers:
+      description:
+        - One entry per nameserver address - C(name), C(address), C(port), C(state) (V(ok), V(pending), V(servfail),
+          V(refused), V(timeout), V(unreachable) or V(error)), the values (C(served)) and C(ttl) it served last, C(checks),
+          and C(error) when its last check failed.
+      type: list
+      elements: dict
+  sample:
+    - name: example.com
+      type: MX
+      mode: equals
+      expected: ["10 mx1.hc4321-12.iphmx.com.", "20 mx2.hc4321-12.iphmx.com."]
+      done: true
+      check_count: 3
+      nameservers:
+        - {name: ns1.example.com, address: 192.0.2.53, port: 53, state: ok, ttl: 300, checks: 3,
+           served: ["10 mx1.hc4321-12.iphmx.com.", "20 mx2.hc4321-12.iphmx.com."]}
+"""

@@ -1,0 +1,206 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: esa_sender_groups
+short_description: Manage the HAT sender groups of a listener on a Cisco Secure Email Gateway (ESA/CES)
+version_added: 1.0.0
+author: mailops.secure_email maintainers (@mailops)
+description:
+  - Manages the sender groups of one listener's Host Access Table (C(listenerconfig) > C(edit) > C(hostaccess)) as one
+    resource - each group's members, SenderBase Reputation Score range, mail flow policy, comment, DNS host
+    verification and (with V(overridden)) the order.
+  - This is step S8 of the Microsoft 365 guide - the C(RELAY_O365) group on the outgoing listener that relays mail
+    from C(.protection.outlook.com) through C($RELAYED).
+  - The table is read from C(showconfig) (the C(<hat>) of the listener). New groups are added with C(NEW) before
+    C(ALL); a changed group is edited in its own sub-menu (C(NEW) hosts, C(DELETE) host, C(POLICY), C(COMMENT),
+    C(VERIFY)); groups are removed with C(DELETE) and ordered with C(MOVE).
+  - C(ALL) is always the last group and cannot be deleted; its policy and comment can be changed.
+  - The sender groups are matched in order and the first match wins. With V(merged) and V(replaced) existing groups
+    keep their position and new ones go just before C(ALL), in the order of O(config). With V(overridden) the order
+    of the groups on the appliance becomes the order of O(config).
+  - B(Open-relay guard.) Before any write (and in check mode) the module computes the listener's sender groups after
+    the change and refuses when a group that matches address space every Microsoft 365 tenant shares
+    (C(.protection.outlook.com), Microsoft's published outbound ranges) uses a RELAY policy and no active message
+    filter checks C(sendergroup == "<that group>") and a secret header and drops the rest (guide step S12; the
+    filters are read from the appliance, committed or pending in the session). Set O(allow_open_relay=true) to
+    accept the risk; the module then warns.
+extends_documentation_fragment:
+  - mailops.secure_email._esa
+  - mailops.secure_email._esa.states
+  - mailops.secure_email._esa.attributes
+  - mailops.secure_email._esa.table_attributes
+options:
+  listener:
+    description:
+      - The listener whose sender groups to manage, for example C(OutgoingMail) or C(IncomingMail). The module checks
+        that it exists before writing.
+    type: str
+    required: true
+  confirm_overridden:
+    description:
+      - Must be V(true) with O(state=overridden). Overriding the sender groups removes every group not listed, which
+        can make the listener refuse or relay mail it should not.
+    type: bool
+    default: false
+  allow_open_relay:
+    description:
+      - Let the change make a sender group that matches Microsoft 365's shared address space relay without a guarding
+        message filter. The module warns instead of failing.
+    type: bool
+    default: false
+  config:
+    description:
+      - The sender groups, keyed by O(config[].name) (case-insensitive, like the appliance).
+      - With V(merged) unset options keep their value and O(config[].members) are added to the group's members. With
+        V(replaced) and V(overridden) the group becomes exactly the entry (no members, no SBRS range, no comment and
+        no DNS verification unless given).
+      - Members are compared as a set, in the appliance's canonical form (hostnames lower case, IPv6 compressed), so
+        their order does not matter and a second run reports no change. New members are added after the existing ones.
+      - O(config[].comment) is the group's comment; the top-level O(comment) is the commit comment.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - The sender group name - a letter, then letters, digits, C(-) and C(_), up to 60 characters - or V(ALL).
+        type: str
+        required: true
+      members:
+        description:
+          - The senders the group matches - IPv4 or IPv6 addresses (C(192.0.2.10)), partial IPv4 addresses (C(10.1.)),
+            last-octet ranges (C(10.1.1.1-20)), CIDR (C(10.0.0.0/8), C(2001:db8::/32)), hostnames
+            (C(mail.example.com)), partial domains (C(.protection.outlook.com)), C(SBO:<number>) and
+            C(dnslist[<zone>]).
+          - Give a SenderBase Reputation Score range with O(config[].sbrs), not here.
+          - Not for V(ALL).
+        type: list
+        elements: str
+      sbrs:
+        description:
+          - A SenderBase Reputation Score range, added to the group as the member C(SBRS[min:max]) - a dict with C(min)
+            and C(max) from -10.0 to 10.0 - or V(none) for C(SBRS[none]) (senders without a score).
+          - With V(merged) it replaces the group's range.
+        type: raw
+      policy:
+        description:
+          - The mail flow policy of the group, without C($), for example C(RELAYED). It must exist on the listener
+            (see M(mailops.secure_email.esa_mail_flow_policies)). Required for a new group; when omitted an existing
+            group keeps its policy.
+        type: str
+      comment:
+        description:
+          - The comment of the group (one line). An empty string removes it.
+        type: str
+      dns_verification:
+        description:
+          - DNS host verification - the group also matches connecting hosts whose PTR record does not exist
+            (V(record_not_exist)), whose PTR lookup fails temporarily (V(lookup_fail)), or whose reverse lookup does
+            not match the forward lookup (V(not_matched)).
+          - Not for V(ALL).
+        type: list
+        elements: str
+        choices: [record_not_exist, lookup_fail, not_matched]
+notes:
+  - Members are validated before anything is read or written; the policy of each group is checked against the
+    listener after the read, before any write. In check mode a policy that does not exist yet is only a warning,
+    because an earlier task of the play (M(mailops.secure_email.esa_mail_flow_policies)) may create it.
+"""
+
+EXAMPLES = r"""
+- name: Relay mail from Microsoft 365 (guide step S8; needs the S12 filter, see esa_message_filters)
+  mailops.secure_email.esa_sender_groups:
+    listener: OutgoingMail
+    config:
+      - name: RELAY_O365
+        members:
+          - .protection.outlook.com
+        policy: RELAYED
+        comment: Relay mail from Microsoft 365
+
+- name: A blocklist with a reputation range and DNS verification, on the inbound listener
+  mailops.secure_email.esa_sender_groups:
+    listener: IncomingMail
+    config:
+      - name: BLOCKED_LIST
+        members: [192.0.2.66, .spam.example]
+        sbrs: {min: -10.0, max: -3.0}
+        dns_verification: [record_not_exist]
+        policy: BLOCKED
+
+- name: Exactly these groups, in this order (ALL stays last)
+  mailops.secure_email.esa_sender_groups:
+    listener: OutgoingMail
+    state: overridden
+    confirm_overridden: true
+    config:
+      - name: RELAY_O365
+        members: [.protection.outlook.com]
+        policy: RELAYED
+      - name: RELAYLIST
+        members: [10.0.0.0/8]
+        policy: RELAYED
+"""
+
+RETURN = r"""
+before:
+  description: The sender groups before the change, in match order.
+  returned: when O(state) changes configuration
+  type: list
+  elements: dict
+after:
+  description: The sender groups after the change (what it would be, in check mode), in match order.
+  returned: when O(state) changes configuration
+  type: list
+  elements: dict
+commands:
+  description: The command and the answers sent (or that would be sent).
+  returned: when O(state) changes configuration
+  type: list
+  elements: str
+committed:
+  description: Whether the task committed.
+  returned: when a change was written
+  type: bool
+inherited_from:
+  description: On a cluster, the level the table was read from when it is not configured at O(cluster_mode).
+  returned: when O(state) reads the appliance
+  type: str
+gathered:
+  description: The sender groups on the appliance, in match order, in the form of O(config).
+  returned: when O(state=gathered)
+  type: list
+  elements: dict
+rendered:
+  description: The command and answers that add O(config) to the listener.
+  returned: when O(state=rendered)
+  type: list
+  elements: str
+parsed:
+  description: The sender groups parsed from O(running_config) - C(showconfig) XML, or the HAT text of C(PRINT) or an
+    export file (then O(listener) is not used).
+  returned: when O(state=parsed)
+  type: list
+  elements: dict
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.hat_module import (
+    REQUIRED_IF, SENDER_GROUPS_SPEC, run_sender_groups)
+
+
+def main():
+    module = AnsibleModule(argument_spec=SENDER_GROUPS_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
+    run_sender_groups(module)
+
+
+if __name__ == "__main__":
+    main()
