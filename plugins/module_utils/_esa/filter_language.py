@@ -27,26 +27,44 @@ __metaclass__ = type
 
 import re
 
-# Rules (conditions) and actions named in the user guide (esa.md section 5).
-RULES = frozenset((
-    "subject", "body-size", "mail-from", "mail-from-group", "sendergroup", "rcpt-to", "rcpt-to-group", "remote-ip",
-    "recv-int", "recv-listener", "date", "header", "random", "rcpt-count", "addr-count", "spf-status", "spf-passed",
-    "image-verdict", "workqueue-count", "body-contains", "only-body-contains", "encrypted", "attachment-filename",
-    "attachment-size", "attachment-type", "attachment-filetype", "attachment-mimetype", "attachment-protected",
-    "attachment-unprotected", "attachment-contains", "attachment-binary-contains", "every-attachment-contains",
-    "dnslist", "reputation", "no-reputation", "url-reputation", "url-category", "dictionary-match",
-    "subject-dictionary-match", "mail-from-dictionary-match", "rcpt-to-dictionary-match", "attachment-dictionary-match",
-    "body-dictionary-match", "header-dictionary-match", "smtp-auth-id-matches", "true", "valid", "signed",
-    "signed-certificate",
-))
-ACTIONS = frozenset((
-    "deliver", "drop", "bounce", "alt-src-host", "alt-rcpt-to", "alt-mailhost", "notify", "notify-copy", "bcc", "bcc-scan",
-    "log-entry", "quarantine", "duplicate-quarantine", "archive", "strip-header", "insert-header", "edit-header-text",
-    "edit-body-text", "html-convert", "add-footer", "add-heading", "bounce-profile", "encrypt-deferred", "tag-message",
-    "skip-filters", "skip-spamcheck", "skip-viruscheck", "skip-ampcheck", "skip-vofcheck", "skip-marketingcheck",
-    "drop-attachments-by-name", "drop-attachments-by-size", "drop-attachments-by-type", "drop-attachments-by-filetype",
-    "drop-attachments-by-mimetype", "drop-attachments-where-contains", "drop-attachments-where-dictionary-match",
-))
+# Rules (conditions) and actions named in the user guide (esa.md section 5), grouped by how they are
+# used: the lab applies the same grouping (lab/README.md, "filters"), so what passes here passes there.
+# A string rule is compared with == or != to a quoted string; a number rule with any operator to a
+# number; a date rule to a quoted date; a bare rule stands alone; a rule with arguments takes a count
+# of arguments and an optional comparison.
+STRING_RULES = frozenset((
+    "subject", "mail-from", "mail-from-group", "rcpt-to", "rcpt-to-group", "sendergroup", "remote-ip", "recv-int",
+    "recv-listener", "spf-status", "image-verdict", "attachment-filename", "attachment-type", "attachment-filetype",
+    "attachment-mimetype", "url-category"))
+NUMBER_RULES = frozenset(("body-size", "attachment-size", "rcpt-count", "reputation", "workqueue-count"))
+DATE_RULES = frozenset(("date",))
+BARE_RULES = frozenset(("true", "valid", "encrypted", "signed", "attachment-protected", "attachment-unprotected",
+                        "spf-passed", "no-reputation"))
+ARGUMENT_RULES = {
+    "header": (1, 1), "random": (1, 1), "addr-count": (0, 0), "body-contains": (1, 2), "only-body-contains": (1, 2),
+    "attachment-contains": (1, 2), "attachment-binary-contains": (1, 2), "every-attachment-contains": (1, 2),
+    "dnslist": (1, 2), "dictionary-match": (1, 1), "subject-dictionary-match": (1, 1), "mail-from-dictionary-match": (1, 1),
+    "rcpt-to-dictionary-match": (1, 1), "attachment-dictionary-match": (1, 1), "body-dictionary-match": (1, 1),
+    "header-dictionary-match": (2, 2), "smtp-auth-id-matches": (1, 2), "signed-certificate": (1, 1),
+    "url-reputation": (2, 6), "url-category": (1, 6),
+}
+RULES = STRING_RULES | NUMBER_RULES | DATE_RULES | BARE_RULES | frozenset(ARGUMENT_RULES)
+# Actions with their (least, most) numbers of arguments.
+ACTION_ARGUMENTS = {
+    "deliver": (0, 0), "drop": (0, 0), "bounce": (0, 0), "skip-filters": (0, 0), "skip-spamcheck": (0, 0),
+    "skip-viruscheck": (0, 0), "skip-ampcheck": (0, 0), "skip-vofcheck": (0, 0), "skip-marketingcheck": (0, 0),
+    "skip-socialcheck": (0, 0), "skip-bulkcheck": (0, 0), "skip-graymailcheck": (0, 0), "html-convert": (0, 0),
+    "alt-src-host": (1, 1), "alt-rcpt-to": (1, 1), "alt-mailhost": (1, 1), "notify": (1, 4), "notify-copy": (1, 4),
+    "bcc": (1, 4), "bcc-scan": (1, 4), "log-entry": (1, 1), "log": (1, 1), "quarantine": (1, 1),
+    "duplicate-quarantine": (1, 1), "archive": (1, 1), "strip-header": (1, 1), "insert-header": (2, 2),
+    "edit-header-text": (3, 3), "edit-body-text": (2, 2), "add-footer": (1, 1), "add-heading": (1, 1),
+    "bounce-profile": (1, 1), "encrypt-deferred": (1, 1), "tag-message": (1, 1), "drop-attachments-by-name": (1, 2),
+    "drop-attachments-by-size": (1, 2), "drop-attachments-by-type": (1, 2), "drop-attachments-by-filetype": (1, 2),
+    "drop-attachments-by-mimetype": (1, 2), "drop-attachments-where-contains": (1, 3),
+    "drop-attachments-where-dictionary-match": (1, 3),
+}
+ACTIONS = frozenset(ACTION_ARGUMENTS)
+RESERVED_NAMES = frozenset(("if", "else", "and", "or", "not", "true", "false", "valid"))
 OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
 KEYWORDS = frozenset(("if", "else", "and", "or", "not"))
 
@@ -130,8 +148,9 @@ class _Parser(object):
 
     def filter(self):
         name = self.take("name", what="a filter name")
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name[1]):
-            raise FilterSyntaxError("invalid filter name %r (letters, digits and '_')" % name[1], name[2], name[3])
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_-]{0,79}$", name[1]) or name[1].lower() in RESERVED_NAMES:
+            raise FilterSyntaxError("invalid filter name %r (a letter or '_', then letters, digits, '_' or '-'; "
+                                    "not a reserved word)" % name[1], name[2], name[3])
         self.take("punct", ":", what="':' after the filter name")
         start = self.pos
         if self.peek()[:2] != ("keyword", "if"):
@@ -165,31 +184,72 @@ class _Parser(object):
         name = self.take("name", what="an action")
         if name[1].lower() not in ACTIONS:
             raise FilterSyntaxError("unknown action %r" % name[1], name[2], name[3])
-        self.arguments(required=True)
+        count = self.arguments(required=True)
+        low, high = ACTION_ARGUMENTS[name[1].lower()]
+        if not low <= count <= high:
+            raise FilterSyntaxError("the action %r takes %s arguments, not %d" % (name[1], _range(low, high), count),
+                                    name[2], name[3])
         self.take("punct", ";", what="';' after the action")
 
     def arguments(self, required):
+        """``( [value [op value] {, value [op value]}] )``: the number of arguments."""
         if self.peek()[:2] != ("punct", "("):
             if required:
                 self.error("expected '('")
-            return
+            return 0
         self.pos += 1
         if self.peek()[:2] == ("punct", ")"):
             self.pos += 1
-            return
+            return 0
+        count = 0
         while True:
-            self.value()
+            self.value(allow_name=True)
+            if self.peek()[0] == "op":
+                self.pos += 1
+                self.value()
+            count += 1
             if self.peek()[:2] == ("punct", ","):
                 self.pos += 1
                 continue
             self.take("punct", ")", what="')'")
-            return
+            return count
 
-    def value(self):
+    def value(self, allow_name=False, kinds=("string", "number")):
         token = self.peek()
-        if token[0] not in ("string", "number"):
-            self.error("expected a quoted string or a number")
+        if token[0] not in kinds and not (allow_name and token[0] == "name"):
+            self.error("expected a quoted string or a number" if len(kinds) > 1 else "expected a %s" % (
+                "quoted string" if kinds == ("string",) else kinds[0]))
         self.pos += 1
+
+    def test(self, token):
+        rule = token[1].lower()
+        if rule not in RULES:
+            raise FilterSyntaxError("unknown rule %r" % token[1], token[2], token[3])
+        self.pos += 1
+        if rule in ARGUMENT_RULES:
+            if self.peek()[:2] != ("punct", "("):
+                self.error("expected '(' after the rule %r" % token[1])
+            count = self.arguments(required=True)
+            low, high = ARGUMENT_RULES[rule]
+            if not low <= count <= high:
+                raise FilterSyntaxError("the rule %r takes %s arguments, not %d" % (token[1], _range(low, high), count),
+                                        token[2], token[3])
+            if self.peek()[0] == "op":
+                self.pos += 1
+                self.value()
+            return
+        if rule in BARE_RULES:
+            if self.peek()[0] == "op":
+                self.error("the rule %r cannot be compared" % token[1])
+            return
+        operator = self.peek()
+        if operator[0] != "op":
+            self.error("expected a comparison operator after the rule %r" % token[1])
+        if rule in STRING_RULES and operator[1] not in ("==", "!="):
+            raise FilterSyntaxError("the operator %r cannot be used with the rule %r" % (operator[1], token[1]),
+                                    operator[2], operator[3])
+        self.pos += 1
+        self.value(kinds=("number",) if rule in NUMBER_RULES else ("string",))
 
     def condition(self):
         self.conjunction()
@@ -213,15 +273,13 @@ class _Parser(object):
             self.condition()
             self.take("punct", ")", what="')'")
         elif token[0] == "name":
-            if token[1].lower() not in RULES:
-                raise FilterSyntaxError("unknown rule %r" % token[1], token[2], token[3])
-            self.pos += 1
-            self.arguments(required=False)
-            if self.peek()[0] == "op":
-                self.pos += 1
-                self.value()
+            self.test(token)
         else:
             self.error("expected a rule")
+
+
+def _range(low, high):
+    return str(low) if low == high else "%d to %d" % (low, high)
 
 
 def check(text):

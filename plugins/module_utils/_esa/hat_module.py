@@ -78,10 +78,10 @@ def make_guard(module, groups_of, policies_of):
 
     def guard(client, have, after):
         filters = read_filters(client)
-        if module.check_mode:
+        if getattr(module, "check_mode", False):
             # In check mode an earlier task's filter is not on the appliance; the play says it adds it.
             # In a real run only the appliance's view (committed or pending) counts.
-            filters += [f for f in module.params["planned_filters"] if f.get("body")]
+            filters += [f for f in module.params.get("planned_filters") or [] if f.get("body")]
         problems = _problems(groups_of(after), policies_of(after), filters)
         if not problems:
             return []

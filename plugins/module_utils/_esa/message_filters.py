@@ -40,9 +40,10 @@ class FilterError(ValueError):
 def normalise_entry(entry, index=None):
     where = "config[%s]" % index if index is not None else "config"
     name = (entry.get("name") or "").strip()
-    if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
-        raise FilterError("%s.name: %r is not a filter name (a letter or '_', then letters, digits, '_')" % (where, name))
-    if name.lower() in filter_language.KEYWORDS:
+    if not re.match(r"^[A-Za-z_][A-Za-z0-9_-]{0,79}$", name):
+        raise FilterError("%s.name: %r is not a filter name (a letter or '_', then up to 79 letters, digits, '_' or '-')"
+                          % (where, name))
+    if name.lower() in filter_language.RESERVED_NAMES:
         raise FilterError("%s.name: %r is a reserved word" % (where, name))
     body = entry.get("body")
     out = dict(name=name, body=None, active=entry.get("active"))

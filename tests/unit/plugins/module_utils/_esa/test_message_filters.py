@@ -76,7 +76,7 @@ def test_body_change_keeps_flag_and_overridden_orders(session):
 
 @pytest.mark.parametrize("entry,message", [
     (dict(name="x", body="if (true) { dorp(); }"), "config[0].body: invalid filter syntax: unknown action 'dorp'"),
-    (dict(name="bad-name", body="if (true) { drop(); }"), "config[0].name"),
+    (dict(name="bad name", body="if (true) { drop(); }"), "config[0].name"),
     (dict(name="if", body="if (true) { drop(); }"), "reserved word"),
 ])
 def test_bad_filters_fail_before_writing(entry, message):
