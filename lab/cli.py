@@ -26,7 +26,7 @@ from .esa.store import (
 )
 from .esa.tables import TABLES, TableError, normalise_table
 from .dns import cli as dns_cli
-from .dns.bind import DNSLabError
+from .dns.bind import GATEWAY_ZONE, KEY_ALGORITHM, KEY_NAME, BindLab, DNSLabError
 from .exo import cli as exo_cli
 from .state import BIND_HOST, REPO_ROOT, StateDir, default_port, default_state_dir
 
@@ -88,6 +88,7 @@ def cmd_up(args):
         print(f"ESA lab already running (pid {info['pid']}) on {info['host']}:{info['port']}; nothing to do.")
         _dns_up(args, state)
         _exo_up(args, state)
+        _write_lab_vars(state)
         return 0
     state.ensure()
     command = [sys.executable, "-m", "lab", "serve", "--state-dir", state.path, "--esa-port", str(args.esa_port),
@@ -123,7 +124,42 @@ def cmd_up(args):
     print(f"ssh -p {info['port']} -o UserKnownHostsFile={state.file('known_hosts')} admin@{info['host']}")
     _dns_up(args, state)
     _exo_up(args, state)
+    _write_lab_vars(state)
     return 0
+
+
+LAB_VARS_FILE = "lab_vars.json"
+
+
+def _write_lab_vars(state):
+    """<state>/lab_vars.json: every endpoint and lab credential in one file (mode 600), read by the lab
+    inventory (inventories/lab) so that one ``-i inventories/lab`` reaches the ESA, Exchange and BIND."""
+    info = running_info(state) or {}
+    data = {"state_dir": state.path,
+            "esa": {"host": info.get("host", BIND_HOST), "port": info.get("port"), "user": "admin",
+                    "password": state.password()},
+            "exo": None, "dns": None}
+    exo_vars = state.file("exo_vars.yml")
+    if os.path.exists(exo_vars):
+        exo = {}
+        with open(exo_vars, encoding="utf-8") as handle:
+            for line in handle:
+                key, sep, value = line.partition(": ")
+                if sep and not key.startswith("#"):
+                    exo[key.strip()] = json.loads(value)
+        data["exo"] = exo
+    dns_settings = BindLab(state.path).settings()
+    if dns_settings and BindLab(state.path).running():
+        data["dns"] = {"server": "127.0.0.1", "port": dns_settings["port"], "zone": dns_settings["zone"],
+                       "key_name": KEY_NAME, "key_algorithm": KEY_ALGORITHM,
+                       "key_secret": dns_settings["key_secret"], "gateway_zone": GATEWAY_ZONE}
+    path = state.file(LAB_VARS_FILE)
+    fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+        handle.write("\n")
+    os.replace(path + ".tmp", path)
+    print(f"lab vars:  {path} (read by inventories/lab)")
 
 
 def _exo_up(args, state):
@@ -223,7 +259,7 @@ def cmd_config(args):
     state = StateDir(args.state_dir)
     if getattr(args, "dns_zone", False):
         try:
-            print(dns_cli.BindLab(state.path).zone_dump(), end="")
+            print(BindLab(state.path).zone_dump(), end="")
         except DNSLabError as exc:
             raise LabError(f"DNS: {exc}") from None
         return 0

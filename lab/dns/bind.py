@@ -43,6 +43,12 @@ START_TIMEOUT = 20.0
 STOP_TIMEOUT = 10.0
 # The gateway allocation used in docs and tests (CES welcome letters name hosts mx1/mx2.<alloc>.iphmx.com).
 GATEWAY_ALLOC = "hc4321-12"
+# The primary also serves the lab gateway's host names (static, rewritten at every start; lab choice), so the
+# dns_cutover "gateway MX hosts resolve" gate and the lab welcome letter (inventories/lab) work offline. The
+# addresses are the letter's inbound gateway IPs (documentation ranges, RFC 5737).
+GATEWAY_ZONE = GATEWAY_ALLOC + ".iphmx.com"
+GATEWAY_HOSTS = (("mx1", "198.51.100.105"), ("mx1", "198.51.100.143"),
+                 ("mx2", "203.0.113.186"), ("mx2", "203.0.113.98"), ("ob1", "198.51.100.25"))
 
 
 class DNSLabError(Exception):
@@ -117,12 +123,27 @@ def zone_text(zone=ZONE, with_ipv6=True):
         ("ns2\t3600\tIN\tAAAA\t%s" % SECONDARY_ADDRESS6) if with_ipv6 else ("ns2\t3600\tIN\tA\t%s" % PRIMARY_ADDRESS),
     ]
     lines += [
+        "; a second mail domain of the tenant (a subdomain, so one dynamic zone serves both; lab choice)",
+        "sales\t3600\tIN\tMX\t0 %s." % tenant_mx_host("sales." + zone),
+        "sales\t3600\tIN\tTXT\t\"v=spf1 include:spf.protection.outlook.com -all\"",
         "www\t3600\tIN\tA\t192.0.2.80",
         "relay\t3600\tIN\tA\t192.0.2.25",
         "; nested SPF includes inside the lab zone (resolvable by mail_dns_info against the lab)",
         "_spf\t3600\tIN\tTXT\t\"v=spf1 ip4:192.0.2.0/24 include:_spf2.%s ~all\"" % zone,
         "_spf2\t3600\tIN\tTXT\t\"v=spf1 a:relay.%s mx ip6:2001:db8::/32 ~all\"" % zone,
     ]
+    return "\n".join(lines) + "\n"
+
+
+def gateway_zone_text():
+    """The lab gateway's zone (<alloc>.iphmx.com): the MX hosts and the outbound relay host of the lab letter."""
+    lines = [
+        "$ORIGIN %s." % GATEWAY_ZONE,
+        "$TTL 3600",
+        "@\t3600\tIN\tSOA\tns1.%s. hostmaster.%s. 1 60 30 86400 60" % (ZONE, ZONE),
+        "@\t3600\tIN\tNS\tns1.%s." % ZONE,
+    ]
+    lines += ["%s\t3600\tIN\tA\t%s" % (host, address) for host, address in GATEWAY_HOSTS]
     return "\n".join(lines) + "\n"
 
 
@@ -291,7 +312,9 @@ class BindLab:
         primary += ('zone "%s" {\n  type primary;\n  file "%s.zone";\n'
                     '  update-policy { grant "%s" zonesub ANY; };\n  include "%s";\n};\n'
                     % (zone, zone, KEY_NAME, self.file("primary", "transfer.conf")))
+        primary += 'zone "%s" {\n  type primary;\n  file "gateway.zone";\n};\n' % GATEWAY_ZONE
         _write(self.file("primary", "named.conf"), primary, 0o600)
+        _write(self.file("primary", "gateway.zone"), gateway_zone_text())
         self._write_transfer(settings)
         secondary = self._options("secondary", (
             "  listen-on port %d { %s; };\n"

@@ -29,10 +29,14 @@ attributes:
     description: Reads only; there is nothing to compare.
 options:
   gather:
-    description: What to read. The hostname and cluster are always returned.
+    description:
+      - What to read. The hostname and cluster are always returned. V(all) reads everything.
+      - V(hat) comes from the configuration that is read anyway; V(message_filters) and V(tls_ciphers) cost one
+        command each.
     type: list
     elements: str
-    choices: [version, listeners, smtp_routes, destination_controls, recipient_access]
+    choices: [version, listeners, smtp_routes, destination_controls, recipient_access, hat, message_filters, tls_ciphers,
+              all]
     default: [version, listeners, smtp_routes, destination_controls, recipient_access]
   cluster_mode:
     description:
@@ -91,6 +95,24 @@ esa:
       elements: dict
     recipient_access:
       description: Listener name to its RAT entries, as RV(mailops.secure_email.esa_recipient_access#module:gathered).
+      type: dict
+    hat:
+      description:
+        - Listener name to its HAT - C(sender_groups) (C(name), C(members), C(sbrs), C(policy)) and C(policies)
+          (C(name), C(behavior) in lower case), in table order.
+      type: dict
+      sample: {OutgoingMail: {sender_groups: [{name: RELAY_O365, members: [.protection.outlook.com], sbrs: null,
+                                               policy: RELAYED}],
+                              policies: [{name: RELAYED, behavior: relay}]}}
+    message_filters:
+      description:
+        - Each message filter's C(name) and C(active) flag, in order. Bodies are not returned, because they can embed
+          secrets; M(mailops.secure_email.esa_message_filters) with O(mailops.secure_email.esa_message_filters#module:state=gathered)
+          and O(mailops.secure_email.esa_message_filters#module:secrets) returns them masked.
+      type: list
+      elements: dict
+    tls_ciphers:
+      description: The outbound TLS C(methods) and C(ciphers), as RV(mailops.secure_email.esa_tls_ciphers#module:before).
       type: dict
 """
 

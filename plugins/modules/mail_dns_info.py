@@ -23,6 +23,8 @@ description:
     nested includes and redirects). Whether O(gateway_mechanism) is present is reported.
   - B(DMARC) - the C(_dmarc) record is parsed.
   - The TTLs, and findings with a severity (V(error), V(warning), V(info)).
+  - B(Hosts) - O(hosts) are resolved (A and AAAA), for example the gateway's MX hosts before the cutover; a host
+    without an address is an V(error) finding.
   - It reads only, through the system resolver or O(nameservers).
 extends_documentation_fragment:
   - mailops.secure_email._dns.transport
@@ -30,9 +32,15 @@ extends_documentation_fragment:
 options:
   domain:
     description:
-      - The mail domain.
+      - The mail domain. Without it, only O(hosts) are resolved.
+      - One of O(domain) and O(hosts) is required.
     type: str
-    required: true
+  hosts:
+    description:
+      - Host names to resolve (A and AAAA), for example the gateway MX hosts of the CES welcome letter.
+      - Each one is reported in RV(hosts); one that has no address is an V(error) finding C(host_unresolved).
+    type: list
+    elements: str
   nameservers:
     description:
       - Resolvers (or authoritative servers) to ask instead of the system resolver. Addresses or host names;
@@ -83,15 +91,21 @@ EXAMPLES = r"""
 RETURN = r"""
 domain:
   description: The domain, lower case without the trailing dot.
-  returned: always
+  returned: always (V(null) without O(domain))
   type: str
   sample: example.com
+hosts:
+  description: The O(hosts), each with C(name), C(addresses) (sorted) and C(error) (V(null) when it resolved).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{name: mx1.hc4321-12.iphmx.com, addresses: [198.51.100.105], error: null}]
 mx:
   description:
     - The MX RRset - C(ttl), C(records) (C(preference), C(host), C(provider)), C(providers), C(points_to)
       (V(cisco_gateway), V(exchange_online), V(other), V(mixed), V(none) or V(null) for a null MX) and C(null_mx).
       C(error) when it could not be read.
-  returned: always
+  returned: always (V(null) without O(domain))
   type: dict
   sample:
     ttl: 3600
@@ -106,17 +120,17 @@ spf:
       V(softfail), V(neutral)), C(redirect), C(lookups) (the total with nested includes), C(lookup_limit) (10),
       C(lookups_exact), C(over_limit), C(void_lookups), C(includes) (the tree of nested records), C(unresolved),
       C(errors), C(gateway_mechanism) and C(gateway_mechanism_present).
-  returned: always
+  returned: always (V(null) without O(domain))
   type: dict
 dmarc:
   description:
     - The DMARC record - C(record), C(ttl), C(records_found), C(valid), C(tags), C(policy), C(subdomain_policy), C(pct),
       C(rua), C(ruf) and C(errors).
-  returned: always
+  returned: always (V(null) without O(domain))
   type: dict
 ttls:
   description: TTLs of the MX, TXT and DMARC RRsets (V(null) when absent).
-  returned: always
+  returned: always (V(null) without O(domain))
   type: dict
   sample: {mx: 3600, txt: 3600, dmarc: 3600}
 findings:
@@ -140,11 +154,11 @@ queries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._dns.info_module import ARGUMENT_SPEC, run
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns.info_module import ARGUMENT_SPEC, REQUIRED_ONE_OF, run
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_one_of=REQUIRED_ONE_OF, supports_check_mode=True)
     run(module)
 
 

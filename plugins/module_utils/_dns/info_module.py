@@ -21,12 +21,14 @@ except ImportError:
     pass  # reported by common.require_dnspython()
 
 ARGUMENT_SPEC = dict(
-    domain=dict(type="str", required=True),
+    domain=dict(type="str"),
+    hosts=dict(type="list", elements="str"),
     nameservers=dict(type="list", elements="str"),
     gateway_mechanism=dict(type="str"),
     resolve_includes=dict(type="bool", default=True),
 )
 ARGUMENT_SPEC.update(common.TRANSPORT_SPEC)
+REQUIRED_ONE_OF = [("domain", "hosts")]
 
 
 class Lookup(object):
@@ -116,7 +118,42 @@ def analyse_dmarc(txt_values, ttl):
     return result
 
 
+def resolve_hosts(names, lookup):
+    """A and AAAA of each host name: [{name, addresses, error}] and the findings for hosts that do not resolve."""
+    hosts, found = [], []
+    for index, text in enumerate(names):
+        name = common.name_text(common.to_name(text, "hosts[%d]" % index)).lower()
+        addresses, errors = [], []
+        for rdtype in ("A", "AAAA"):
+            try:
+                rrset = lookup.rrset(name, rdtype)
+            except LookupError as exc:
+                errors.append("%s: %s" % (rdtype, exc))
+                continue
+            addresses += [r.to_text() for r in rrset] if rrset is not None else []
+        error = None
+        if not addresses:
+            error = "; ".join(errors) or "no A or AAAA record"
+            found.append(dict(severity="error", code="host_unresolved",
+                              message="%s does not resolve (%s)" % (name, error)))
+        hosts.append(dict(name=name, addresses=sorted(addresses), error=error))
+    return hosts, found
+
+
 def gather(params):
+    lookup = Lookup(params)
+    hosts, host_findings = resolve_hosts(params.get("hosts") or [], lookup)
+    if not params.get("domain"):
+        return dict(changed=False, domain=None, mx=None, spf=None, dmarc=None, ttls=None, hosts=hosts,
+                    findings=host_findings, worst_severity=_worst(host_findings), queries=lookup.queries)
+    result = gather_domain(params, lookup)
+    result.update(hosts=hosts, findings=result["findings"] + host_findings)
+    result["worst_severity"] = _worst(result["findings"])
+    result["queries"] = lookup.queries
+    return result
+
+
+def gather_domain(params, lookup):
     domain = common.name_text(common.to_name(params["domain"], "domain")).lower()
     if params.get("gateway_mechanism"):
         try:
@@ -125,7 +162,6 @@ def gather(params):
             raise DNSError("gateway_mechanism: %s" % exc)
         if term["kind"] != "mechanism":
             raise DNSError("gateway_mechanism: %r is a modifier, not a mechanism" % params["gateway_mechanism"])
-    lookup = Lookup(params)
     mx_records, mx_ttl, mx_error = [], None, None
     try:
         rrset = lookup.rrset(domain, "MX")

@@ -15,15 +15,20 @@ import re
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, config_xml
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import destination_controls as dc
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import message_filters as mf
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import recipient_access as rat
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import sender_groups as sg
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import smtp_routes as sr
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import tls_ciphers as tls
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 
-GATHER = ("version", "listeners", "smtp_routes", "destination_controls", "recipient_access")
+DEFAULT_GATHER = ("version", "listeners", "smtp_routes", "destination_controls", "recipient_access")
+# hat comes with the configuration XML that is read anyway; the other two cost one command each.
+GATHER = DEFAULT_GATHER + ("hat", "message_filters", "tls_ciphers")
 
 ARGUMENT_SPEC = dict(
-    gather=dict(type="list", elements="str", default=list(GATHER), choices=list(GATHER)),
+    gather=dict(type="list", elements="str", default=list(DEFAULT_GATHER), choices=list(GATHER) + ["all"]),
     cluster_mode=dict(type="str"),
 )
 
@@ -46,6 +51,8 @@ def _table(client, kind, command=None):
 
 def run(module):
     gather = set(module.params["gather"])
+    if "all" in gather:
+        gather = set(GATHER)
     facts = {}
     try:
         mode = validate_cluster_mode(module.params["cluster_mode"])
@@ -74,6 +81,20 @@ def run(module):
             for listener in summary["listeners"]:
                 if listener["type"] == "public":
                     facts["recipient_access"][listener["name"]] = rat.RecipientAccess(listener["name"]).parse_xml(xml_text)
+        if "hat" in gather:
+            facts["hat"] = {}
+            for listener in summary["listeners"]:
+                table = sg.HatTable(listener["name"])
+                table.read_hat(xml_text)
+                facts["hat"][listener["name"]] = dict(
+                    sender_groups=[dict(name=g["name"], members=g["members"], sbrs=g["sbrs"], policy=g["policy"])
+                                   for g in table.groups],
+                    policies=[dict(name=p["name"], behavior=p["behavior"].lower()) for p in table.policies])
+        if "message_filters" in gather:
+            # Names and flags only: bodies can embed secrets (the outbound header secret).
+            facts["message_filters"] = [dict(name=f["name"], active=f["active"]) for f in mf.read_filters(client)]
+        if "tls_ciphers" in gather:
+            facts["tls_ciphers"] = tls.parse(client.dialogue(tls.COMMAND, tls.read_rules())["output"])
         if "smtp_routes" in gather:
             facts["smtp_routes"] = _table(client, sr)
         if "destination_controls" in gather:

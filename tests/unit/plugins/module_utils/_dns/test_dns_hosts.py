@@ -1,0 +1,63 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""mail_dns_info hosts: A/AAAA resolution of the gateway MX hosts (the lookup is a stand-in)."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+pytest.importorskip("dns")
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns import info_module  # noqa: E402
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns.common import DNSError  # noqa: E402
+
+
+class _Record(object):
+    def __init__(self, text):
+        self.text = text
+
+    def to_text(self):
+        return self.text
+
+
+class _Lookup(object):
+    """Answers from a dict {(name, type): [addresses] | Exception}; counts calls like the real one."""
+
+    def __init__(self, answers):
+        self.answers = answers
+        self.queries = 0
+
+    def rrset(self, name, rdtype):
+        self.queries += 1
+        value = self.answers.get((name, rdtype))
+        if isinstance(value, Exception):
+            raise value
+        return [_Record(text) for text in value] if value else None
+
+
+def test_hosts_resolved_and_sorted():
+    lookup = _Lookup({("mx1.hc4321-12.iphmx.com", "A"): ["198.51.100.143", "198.51.100.105"],
+                      ("mx1.hc4321-12.iphmx.com", "AAAA"): ["2001:db8::25"]})
+    hosts, findings = info_module.resolve_hosts(["MX1.hc4321-12.iphmx.com."], lookup)
+    assert hosts == [dict(name="mx1.hc4321-12.iphmx.com", addresses=["198.51.100.105", "198.51.100.143", "2001:db8::25"],
+                          error=None)]
+    assert findings == []
+    assert lookup.queries == 2
+
+
+def test_unresolved_host_is_an_error_finding_with_the_reason():
+    lookup = _Lookup({("mx2.hc4321-12.iphmx.com", "A"): LookupError("timeout"),
+                      ("mx2.hc4321-12.iphmx.com", "AAAA"): LookupError("timeout")})
+    hosts, findings = info_module.resolve_hosts(["mx1.hc4321-12.iphmx.com", "mx2.hc4321-12.iphmx.com"], lookup)
+    assert [h["error"] for h in hosts] == ["no A or AAAA record", "A: timeout; AAAA: timeout"]
+    assert [(f["severity"], f["code"]) for f in findings] == [("error", "host_unresolved")] * 2
+    assert "mx2.hc4321-12.iphmx.com does not resolve (A: timeout; AAAA: timeout)" == findings[1]["message"]
+
+
+def test_bad_host_name_names_the_field():
+    with pytest.raises(DNSError, match=r"hosts\[1\]"):
+        info_module.resolve_hosts(["mx1.example", "bad..name"], _Lookup({}))
