@@ -72,7 +72,8 @@ class Run(object):
         self.records = records
 
     def task(self, name):
-        found = [r for r in self.records if r["task"] == name]
+        # role tasks are named "<role> : <task>"
+        found = [r for r in self.records if r["task"] == name or r["task"].endswith(" : " + name)]
         assert found, "no result for task %r in:\n%s" % (name, self.output)
         return found[-1]
 

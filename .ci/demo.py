@@ -1,0 +1,187 @@
+"""`make demo`: the whole guide rehearsed against the lab, end to end.
+
+1. lab up (simulated ESA over SSH, simulated Exchange Online over HTTPS, two real BIND servers)
+2. plan      playbooks/site.yml --check --diff        must write nothing anywhere
+3. converge  playbooks/site.yml --diff                inbound, outbound, MX cutover
+4. audit     playbooks/audit.yml                      both sides and DNS, read only
+5. re-run    playbooks/site.yml                       must report changed=0 and write nothing
+6. rollback  playbooks/rollback.yml                   the recorded MX set comes back
+7. lab down, and a summary table: objects, changes, commits, writes, time per phase.
+
+Every playbook runs with `-i inventories/lab` (the lab's endpoints and credentials come from
+<state>/lab_vars.json). Exit status 0 only when every phase passed its check.
+Expects .venv, the dependency collections and the scratch tree (make venv-main deps tree).
+"""
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+STATE = os.path.join(ROOT, ".lab", "demo")
+LOGS = os.path.join(ROOT, ".build", "logs")
+PYTHON = sys.executable
+
+
+def lab(*args, capture=False):
+    command = [PYTHON, "-m", "lab", *args, "--state-dir", STATE]
+    if capture:
+        return subprocess.run(command, cwd=ROOT, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(command, cwd=ROOT, check=False).returncode
+
+
+def counters():
+    status = json.loads(lab("status", "--json", capture=True))
+    esa = status["esa"]["counters"]
+    exo = status["exo"].get("counters") or {}
+    dns = status["dns"].get("counters") or {}
+    return {
+        "logins": esa["logins"], "commits": esa["commits"], "esa_writes": esa["writes"],
+        "cli_lines": esa["lines_received"],
+        "http": exo.get("http_requests", 0), "exo_writes": exo.get("writes", 0),
+        "dns_queries": sum(server.get("queries", 0) for server in dns.values()),
+        "dns_updates": sum(server.get("updates", 0) for server in dns.values()),
+    }
+
+
+def recap(text):
+    totals = {"changed": 0, "failed": 0, "unreachable": 0}
+    found = False
+    start = text.rfind("PLAY RECAP")
+    for line in (text[start:] if start >= 0 else "").split("\n"):
+        if not re.match(r"^\S+\s+: ok=", line):
+            continue
+        found = True
+        for key in totals:
+            match = re.search(r"\b%s=(\d+)" % key, line)
+            totals[key] += int(match.group(1)) if match else 0
+    return totals if found else None
+
+
+def playbook(name, playbook_file, *args):
+    log = os.path.join(LOGS, "demo-%s.log" % name)
+    command = ["ansible-playbook", "-i", "inventories/lab", playbook_file, *args]
+    print("\n== demo: %s: %s" % (name, " ".join(command)), flush=True)
+    before = counters()
+    start = time.monotonic()
+    output = []
+    with subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True) as proc:
+        for line in proc.stdout:
+            sys.stdout.write(line)
+            output.append(line)
+    seconds = time.monotonic() - start
+    with open(log, "w", encoding="utf-8") as handle:
+        handle.writelines(output)
+    after = counters()
+    delta = {key: after[key] - before[key] for key in after}
+    result = recap("".join(output)) or {"changed": None, "failed": None, "unreachable": None}
+    return dict(name=name, rc=proc.returncode, seconds=seconds, log=log, **result, **delta)
+
+
+def objects():
+    """What the collection manages after the converge, read from the lab's own state."""
+    esa = json.loads(lab("config", capture=True))["esa"]
+    exo = json.loads(lab("exo", "config", capture=True))["exo"]
+    outgoing = [listener for listener in esa["listeners"] if listener["type"] == "private"]
+    return {
+        "ESA SMTP routes": len(esa["smtp_routes"]),
+        "ESA destination controls (besides the default)": len(
+            [d for d in esa["destination_controls"] if (d.get("domain") or "").lower() != "default"]),
+        "ESA RAT entries": sum(len(listener.get("rat") or []) for listener in esa["listeners"]),
+        "ESA message filters": len(esa["filters"]),
+        "ESA sender groups on the outgoing listener": sum(len((listener.get("hat") or {}).get("sender_groups") or [])
+                                                          for listener in outgoing),
+        "Exchange inbound connectors": len(exo.get("inbound_connectors") or []),
+        "Exchange outbound connectors": len(exo.get("outbound_connectors") or []),
+        "Exchange transport rules": len(exo.get("transport_rules") or []),
+    }
+
+
+def main():
+    os.makedirs(LOGS, exist_ok=True)
+    os.environ["LAB_STATE_DIR"] = STATE
+    os.environ.setdefault("ANSIBLE_FORCE_COLOR", "0")
+    lab("down")  # a leftover from an interrupted run
+    shutil.rmtree(STATE, ignore_errors=True)  # the plan starts from a factory appliance, tenant and zone
+    failures, phases, inventory = [], [], {}
+    total = time.monotonic()
+    try:
+        print("== demo: starting the lab (state dir %s)" % os.path.relpath(STATE, ROOT), flush=True)
+        if lab("up", "--esa-port", "0", "--dns-port", "0") != 0:
+            print("demo: the lab did not start", file=sys.stderr)
+            return 1
+        if not (json.load(open(os.path.join(STATE, "lab_vars.json"), encoding="utf-8")).get("dns")):
+            print("demo: the lab's DNS (BIND) is not running; install bind9 (make bind)", file=sys.stderr)
+            return 1
+
+        def check(phase, condition, message):
+            if not condition:
+                failures.append("%s: %s" % (phase["name"], message))
+
+        plan = playbook("plan", "playbooks/site.yml", "--check", "--diff")
+        phases.append(plan)
+        check(plan, plan["rc"] == 0 and plan["failed"] == 0, "the check-mode run failed (rc %s)" % plan["rc"])
+        writes = ("esa_writes", "commits", "exo_writes", "dns_updates")
+        check(plan, sum(plan[k] for k in writes) == 0,
+              "check mode wrote something: %s" % {k: plan[k] for k in writes})
+
+        converge = playbook("converge", "playbooks/site.yml", "--diff")
+        phases.append(converge)
+        check(converge, converge["rc"] == 0 and converge["failed"] == 0, "the converge failed (rc %s)" % converge["rc"])
+        check(converge, converge["commits"] <= 2, "%d commits (at most one per role run: inbound, outbound)"
+              % converge["commits"])
+        inventory = objects() if converge["rc"] == 0 else {}
+
+        audit = playbook("audit", "playbooks/audit.yml")
+        phases.append(audit)
+        check(audit, audit["rc"] == 0 and audit["changed"] == 0, "the audit failed or changed something")
+        audit_text = open(audit["log"], encoding="utf-8").read()
+        check(audit, "points to cisco_gateway" in audit_text, "the audit does not show the MX on the gateway")
+
+        rerun = playbook("re-run", "playbooks/site.yml", "--diff")
+        phases.append(rerun)
+        check(rerun, rerun["rc"] == 0 and rerun["changed"] == 0,
+              "the second run reported changed=%s (rc %s)" % (rerun["changed"], rerun["rc"]))
+        check(rerun, sum(rerun[k] for k in writes) == 0,
+              "the second run wrote something: %s" % {k: rerun[k] for k in writes})
+
+        rollback = playbook("rollback", "playbooks/rollback.yml")
+        phases.append(rollback)
+        check(rollback, rollback["rc"] == 0 and rollback["failed"] == 0, "the rollback failed")
+        after = playbook("audit after rollback", "playbooks/audit.yml")
+        phases.append(after)
+        check(after, "points to exchange_online" in open(after["log"], encoding="utf-8").read(),
+              "after the rollback the MX does not point at Exchange Online")
+    finally:
+        print("\n== demo: stopping the lab", flush=True)
+        lab("down")
+
+    print("\n== demo: objects under management after the converge")
+    for name, count in inventory.items():
+        print("   %-50s %d" % (name, count))
+    print("\n== demo: summary (lab counters per phase)\n")
+    header = ("phase", "changed", "ESA logins", "CLI lines", "ESA writes", "commits", "HTTP calls", "EXO writes",
+              "DNS queries", "DNS updates", "time")
+    rows = [(p["name"], str(p["changed"]), str(p["logins"]), str(p["cli_lines"]), str(p["esa_writes"]),
+             str(p["commits"]), str(p["http"]), str(p["exo_writes"]), str(p["dns_queries"]), str(p["dns_updates"]),
+             "%.0f s" % p["seconds"]) for p in phases]
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths)] + rows:
+        print("| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths)) + " |")
+    print("\n   total %.0f s; logs in %s" % (time.monotonic() - total, os.path.relpath(LOGS, ROOT)))
+    if failures:
+        print("\n== demo: FAILED")
+        for failure in failures:
+            print("   " + failure)
+        return 1
+    print("\n== demo: PASSED: plan wrote nothing; converge, cutover and audit passed; the re-run reported "
+          "changed=0 and wrote nothing; the rollback restored the MX")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
