@@ -32,9 +32,16 @@ extends_documentation_fragment:
 options:
   domain:
     description:
-      - The mail domain. Without it, only O(hosts) are resolved.
-      - One of O(domain) and O(hosts) is required.
+      - The mail domain. Without it (and without O(domains)), only O(hosts) are resolved.
+      - One of O(domain), O(domains) and O(hosts) is required.
     type: str
+  domains:
+    description:
+      - Several mail domains in one run (one task instead of a loop; the lookups share one resolver). Each is
+        analysed as O(domain) would be and reported in RV(domains); the top-level RV(findings) hold them all.
+      - Mutually exclusive with O(domain).
+    type: list
+    elements: str
   hosts:
     description:
       - Host names to resolve (A and AAAA), for example the gateway MX hosts of the CES welcome letter.
@@ -91,9 +98,16 @@ EXAMPLES = r"""
 RETURN = r"""
 domain:
   description: The domain, lower case without the trailing dot.
-  returned: always (V(null) without O(domain))
+  returned: always (V(null) without O(domain), also with O(domains))
   type: str
   sample: example.com
+domains:
+  description:
+    - With O(domains), one entry per domain in the given order, each with C(domain), C(mx), C(spf), C(dmarc), C(ttls),
+      C(findings) and C(worst_severity) as described for a single O(domain).
+  returned: when O(domains) is given
+  type: list
+  elements: dict
 hosts:
   description: The O(hosts), each with C(name), C(addresses) (sorted) and C(error) (V(null) when it resolved).
   returned: always
@@ -105,7 +119,7 @@ mx:
     - The MX RRset - C(ttl), C(records) (C(preference), C(host), C(provider)), C(providers), C(points_to)
       (V(cisco_gateway), V(exchange_online), V(other), V(mixed), V(none) or V(null) for a null MX) and C(null_mx).
       C(error) when it could not be read.
-  returned: always (V(null) without O(domain))
+  returned: always (V(null) without O(domain), also with O(domains))
   type: dict
   sample:
     ttl: 3600
@@ -120,17 +134,17 @@ spf:
       V(softfail), V(neutral)), C(redirect), C(lookups) (the total with nested includes), C(lookup_limit) (10),
       C(lookups_exact), C(over_limit), C(void_lookups), C(includes) (the tree of nested records), C(unresolved),
       C(errors), C(gateway_mechanism) and C(gateway_mechanism_present).
-  returned: always (V(null) without O(domain))
+  returned: always (V(null) without O(domain), also with O(domains))
   type: dict
 dmarc:
   description:
     - The DMARC record - C(record), C(ttl), C(records_found), C(valid), C(tags), C(policy), C(subdomain_policy), C(pct),
       C(rua), C(ruf) and C(errors).
-  returned: always (V(null) without O(domain))
+  returned: always (V(null) without O(domain), also with O(domains))
   type: dict
 ttls:
   description: TTLs of the MX, TXT and DMARC RRsets (V(null) when absent).
-  returned: always (V(null) without O(domain))
+  returned: always (V(null) without O(domain), also with O(domains))
   type: dict
   sample: {mx: 3600, txt: 3600, dmarc: 3600}
 findings:
@@ -154,11 +168,12 @@ queries:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._dns.info_module import ARGUMENT_SPEC, REQUIRED_ONE_OF, run
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns.info_module import ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, run
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_one_of=REQUIRED_ONE_OF, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_one_of=REQUIRED_ONE_OF, mutually_exclusive=MUTUALLY_EXCLUSIVE,
+                           supports_check_mode=True)
     run(module)
 
 

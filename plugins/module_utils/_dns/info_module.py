@@ -22,13 +22,15 @@ except ImportError:
 
 ARGUMENT_SPEC = dict(
     domain=dict(type="str"),
+    domains=dict(type="list", elements="str"),
     hosts=dict(type="list", elements="str"),
     nameservers=dict(type="list", elements="str"),
     gateway_mechanism=dict(type="str"),
     resolve_includes=dict(type="bool", default=True),
 )
 ARGUMENT_SPEC.update(common.TRANSPORT_SPEC)
-REQUIRED_ONE_OF = [("domain", "hosts")]
+REQUIRED_ONE_OF = [("domain", "domains", "hosts")]
+MUTUALLY_EXCLUSIVE = [("domain", "domains")]
 
 
 class Lookup(object):
@@ -142,19 +144,6 @@ def resolve_hosts(names, lookup):
 
 def gather(params):
     lookup = Lookup(params)
-    hosts, host_findings = resolve_hosts(params.get("hosts") or [], lookup)
-    if not params.get("domain"):
-        return dict(changed=False, domain=None, mx=None, spf=None, dmarc=None, ttls=None, hosts=hosts,
-                    findings=host_findings, worst_severity=_worst(host_findings), queries=lookup.queries)
-    result = gather_domain(params, lookup)
-    result.update(hosts=hosts, findings=result["findings"] + host_findings)
-    result["worst_severity"] = _worst(result["findings"])
-    result["queries"] = lookup.queries
-    return result
-
-
-def gather_domain(params, lookup):
-    domain = common.name_text(common.to_name(params["domain"], "domain")).lower()
     if params.get("gateway_mechanism"):
         try:
             term = spf_lib.parse_term(params["gateway_mechanism"].strip())
@@ -162,6 +151,23 @@ def gather_domain(params, lookup):
             raise DNSError("gateway_mechanism: %s" % exc)
         if term["kind"] != "mechanism":
             raise DNSError("gateway_mechanism: %r is a modifier, not a mechanism" % params["gateway_mechanism"])
+    hosts, host_findings = resolve_hosts(params.get("hosts") or [], lookup)
+    result = dict(changed=False, domain=None, mx=None, spf=None, dmarc=None, ttls=None, findings=[])
+    if params.get("domain"):
+        result.update(gather_domain(params["domain"], "domain", lookup, params))
+    elif params.get("domains"):
+        # One module run for many domains (the cutover of N domains costs one task, not N).
+        result["domains"] = [gather_domain(name, "domains[%d]" % index, lookup, params)
+                             for index, name in enumerate(params["domains"])]
+        result["findings"] = [finding for item in result["domains"] for finding in item["findings"]]
+    result.update(hosts=hosts, findings=result["findings"] + host_findings, queries=lookup.queries)
+    result["worst_severity"] = _worst(result["findings"])
+    return result
+
+
+def gather_domain(name, field, lookup, params):
+    """MX, SPF and DMARC of one domain, analysed: {domain, mx, spf, dmarc, ttls, findings, worst_severity}."""
+    domain = common.name_text(common.to_name(name, field)).lower()
     mx_records, mx_ttl, mx_error = [], None, None
     try:
         rrset = lookup.rrset(domain, "MX")
@@ -196,9 +202,8 @@ def gather_domain(params, lookup):
     if dmarc_error:
         dmarc["error"] = dmarc_error
     found = mail.findings(domain, mx, spf, dmarc)
-    return dict(changed=False, domain=domain, mx=mx, spf=spf, dmarc=dmarc,
-                ttls=dict(mx=mx_ttl, txt=txt_ttl, dmarc=dmarc_ttl), findings=found,
-                worst_severity=_worst(found), queries=lookup.queries)
+    return dict(domain=domain, mx=mx, spf=spf, dmarc=dmarc, ttls=dict(mx=mx_ttl, txt=txt_ttl, dmarc=dmarc_ttl),
+                findings=found, worst_severity=_worst(found))
 
 
 def _worst(found):

@@ -61,3 +61,42 @@ def test_unresolved_host_is_an_error_finding_with_the_reason():
 def test_bad_host_name_names_the_field():
     with pytest.raises(DNSError, match=r"hosts\[1\]"):
         info_module.resolve_hosts(["mx1.example", "bad..name"], _Lookup({}))
+
+
+class _MX(object):
+    def __init__(self, preference, host):
+        self.preference = preference
+        self.exchange = self
+        self.host = host
+
+    def to_text(self):
+        return self.host
+
+
+class _RRset(list):
+    ttl = 300
+
+
+def test_domains_are_analysed_in_one_run_with_their_findings(monkeypatch):
+    answers = {("a.example", "MX"): _RRset([_MX(10, "mx1.hc4321-12.iphmx.com.")]),
+               ("b.example", "MX"): _RRset([_MX(0, "b-example.mail.protection.outlook.com.")])}
+
+    class Lookup(_Lookup):
+        def rrset(self, name, rdtype):
+            self.queries += 1
+            return answers.get((name, rdtype))
+
+        def txt(self, name):
+            return []
+
+    monkeypatch.setattr(info_module, "Lookup", lambda params: Lookup({}))
+    params = dict(domain=None, domains=["A.example.", "b.example"], hosts=None, gateway_mechanism=None,
+                  resolve_includes=True)
+    result = info_module.gather(params)
+    assert [d["domain"] for d in result["domains"]] == ["a.example", "b.example"]
+    assert [d["mx"]["points_to"] for d in result["domains"]] == ["cisco_gateway", "exchange_online"]
+    assert result["domain"] is None and result["mx"] is None
+    assert len(result["findings"]) == sum(len(d["findings"]) for d in result["domains"]) > 0
+    assert result["queries"] == 6  # MX, TXT, _dmarc TXT per domain
+    with pytest.raises(DNSError, match=r"domains\[1\]"):
+        info_module.gather(dict(params, domains=["ok.example", "bad..example"]))
