@@ -81,6 +81,37 @@ attributes:
     description: Returns the table before and after.
 """
 
+    # The open-relay guard options of the HAT modules (esa_sender_groups, esa_mail_flow_policies).
+    RELAY_GUARD = r"""
+options:
+  planned_filters:
+    description:
+      - In check mode only, message filters that an earlier task of the same play adds, for the open-relay guard
+        (in check mode that task wrote nothing, so the appliance does not show them). Pass the RV(mailops.secure_email.esa_message_filters#module:after)
+        of that task. In a real run the guard only trusts what the appliance holds, committed or pending.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: The filter name.
+        type: str
+        required: true
+      body:
+        description: The filter body.
+        type: str
+      active:
+        description: Whether the filter is active.
+        type: bool
+        default: true
+  allow_open_relay:
+    description:
+      - Let the change make a sender group that matches Microsoft 365's shared address space relay without a guarding
+        message filter. The module warns instead of failing.
+    type: bool
+    default: false
+"""
+
     # Every ESA module.
     ATTRIBUTES = r"""
 attributes:

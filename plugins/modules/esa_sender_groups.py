@@ -37,6 +37,7 @@ extends_documentation_fragment:
   - mailops.secure_email._esa.states
   - mailops.secure_email._esa.attributes
   - mailops.secure_email._esa.table_attributes
+  - mailops.secure_email._esa.relay_guard
 options:
   listener:
     description:
@@ -48,32 +49,6 @@ options:
     description:
       - Must be V(true) with O(state=overridden). Overriding the sender groups removes every group not listed, which
         can make the listener refuse or relay mail it should not.
-    type: bool
-    default: false
-  planned_filters:
-    description:
-      - In check mode only, message filters that an earlier task of the same play adds, for the open-relay guard
-        (in check mode that task wrote nothing, so the appliance does not show them). Pass the RV(mailops.secure_email.esa_message_filters#module:after)
-        of that task. In a real run the guard only trusts what the appliance holds, committed or pending.
-    type: list
-    elements: dict
-    default: []
-    suboptions:
-      name:
-        description: The filter name.
-        type: str
-        required: true
-      body:
-        description: The filter body.
-        type: str
-      active:
-        description: Whether the filter is active.
-        type: bool
-        default: true
-  allow_open_relay:
-    description:
-      - Let the change make a sender group that matches Microsoft 365's shared address space relay without a guarding
-        message filter. The module warns instead of failing.
     type: bool
     default: false
   config:
