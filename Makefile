@@ -1,6 +1,6 @@
 # mailops.secure_email — developer and CI entry points (GNU make).
 #
-#   make demo    start the lab, run playbooks/site.yml twice (second run must be changed=0), stop the lab
+#   make demo    the whole guide in the lab: plan (check+diff), converge, cutover, audit, re-run (changed=0), rollback
 #   make test    every quality gate (what CI runs through .ci/run); logs in .build/logs/
 #
 # Layout: the repository root is the collection root. ansible-test needs the collection under
@@ -47,7 +47,8 @@ RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLE
         lint docs-lint sanity sanity-219 units lab-tests integration molecule build importer ee
 
 help:
-	@echo "make demo        lab up, site.yml twice (idempotence check), lab counters, lab down"
+	@echo "make demo        the whole guide in the lab: plan, converge, audit, re-run (changed=0), rollback, summary"
+	@echo "make bench       lab benchmark at 1, 10, 100 domains (BENCH_SIZES=1,10 for fewer) -> bench/results.md"
 	@echo "make test        every gate: lint docs-lint sanity sanity-219 units lab-tests integration molecule build importer ee"
 	@echo "make venv        .venv (Python 3.12, pinned tools) and .venv-219 (Python 3.11, ansible-core 2.19)"
 	@echo "make deps        ansible.netcommon + ansible.utils from the PyPI ansible wheel into $(BUILD)/collections"
@@ -202,7 +203,7 @@ ee: $(GATE_DEPS)
 # ---------------------------------------------------------------------------------------------
 # Lab and demo.
 
-demo: venv-main deps tree
+demo: venv-main deps tree bind
 	.ci/demo.sh
 
 lab-up: venv-main
@@ -216,3 +217,13 @@ clean:
 	rm -rf $(BUILD) .lab tests/output .pytest_cache
 	find . -name __pycache__ -type d -not -path './.venv*' -prune -exec rm -rf {} +
 	@echo "kept $(VENV) and $(VENV219); remove them by hand for a full reset"
+
+# ---------------------------------------------------------------------------------------------
+# Benchmark against the lab (bench/README.md): bench/results.md, raw data and logs in bench/results/.
+# BENCH_COLLECTIONS_PATH=<dir> (environment) benchmarks another collections path instead of $(COLLECTIONS).
+
+BENCH_SIZES ?= 1,10,100
+
+.PHONY: bench
+bench: venv-main deps tree bind
+	$(RUN_ENV) BENCH_INVOKED_BY="make bench BENCH_SIZES=$(BENCH_SIZES)" $(VENV)/bin/python bench/run.py --sizes $(BENCH_SIZES)

@@ -1,0 +1,756 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Benchmark of the roles against the lab (``make bench``; see bench/README.md).
+
+For each size N (default 1, 10, 100 domains) it starts a fresh lab, seeds the DNS, and runs the
+playbooks inbound.yml, outbound.yml and cutover.yml of the collection under test:
+
+* check: each playbook with --check, just before its converge (so the plan is full: the gateway
+  and tenant objects of that playbook do not exist yet, the DNS is not cut over yet);
+* converge: each playbook for real;
+* noop: all three again (must report changed=0 and write nothing).
+
+Then, on another fresh lab, the naive baseline (bench/playbooks/naive.yml: the objects of
+inbound.yml and outbound.yml, one task per object, each committing on its own): converge and
+no-op re-run.
+
+Every playbook run is timed and gets the deltas of the lab's counters (ESA logins, CLI lines
+received, commits, writes; Exchange HTTP requests and writes; BIND queries and updates). The
+results go to bench/results.md (tables, ratios, targets) and bench/results/*.json (raw).
+Run it with the Python of the venv that has ansible-core (it needs ansible-playbook and dnspython).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+BENCH_DIR = os.path.dirname(os.path.abspath(__file__))
+REPO_ROOT = os.path.dirname(BENCH_DIR)
+ROLE_PLAYBOOKS = ("inbound", "outbound", "cutover")
+ZONE = "example.test"
+
+# The welcome-letter tree of the lab gateway (the lab's BIND serves the hc4321-12.iphmx.com hosts).
+CES = {
+    "mx_hosts": ["mx1.hc4321-12.iphmx.com", "mx2.hc4321-12.iphmx.com"],
+    "gateway_ips": ["198.51.100.105", "198.51.100.143", "203.0.113.186", "203.0.113.98"],
+    "outbound_relay_host": "ob1.hc4321-12.iphmx.com",
+    "spf_mechanism": "exists:%{i}.spf.hc4321-12.iphmx.com",
+}
+SEED_SPF = "v=spf1 include:spf.protection.outlook.com -all"
+
+# Targets of the issue.
+MAX_LOGINS_PER_ROLE_RUN = 1
+MAX_COMMITS_PER_ROLE_RUN = 1
+MAX_NOOP_TIME_RATIO = 1.5
+MIN_ROUND_TRIP_RATIO = 5.0
+
+# Columns of the tables: (key in a run record, header).
+COLUMNS = [
+    ("wall_s", "wall s"),
+    ("changed", "changed"),
+    ("esa_logins", "gateway logins"),
+    ("esa_lines", "CLI round trips"),
+    ("esa_commits", "commits"),
+    ("esa_writes", "ESA writes"),
+    ("exo_http", "HTTP calls"),
+    ("exo_writes", "Exchange writes"),
+    ("dns_queries", "DNS queries"),
+    ("dns_updates", "DNS updates"),
+]
+SUMMED = [column[0] for column in COLUMNS]
+
+
+class BenchError(Exception):
+    """A failed step: printed, exit code 1."""
+
+
+def log(message):
+    print("== bench: " + message, flush=True)
+
+
+def domain_names(size):
+    return ["d%03d.%s" % (index, ZONE) for index in range(1, size + 1)]
+
+
+def m365_host(domain):
+    return domain.replace(".", "-") + ".mail.protection.outlook.com"
+
+
+# ---------------------------------------------------------------------------------------------
+# The lab
+
+
+class Lab:
+    """One lab (ESA, Exchange, BIND) in its own state directory, driven through ``python -m lab``."""
+
+    def __init__(self, state_root, label):
+        os.makedirs(state_root, exist_ok=True)
+        self.state = tempfile.mkdtemp(prefix="bench-%s-" % label, dir=state_root)
+        self.up_done = False
+
+    def lab(self, *args):
+        command = [sys.executable, "-m", "lab"] + list(args) + ["--state-dir", self.state]
+        result = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False)
+        if result.returncode != 0:
+            message = (result.stderr or result.stdout or "").strip()
+            raise BenchError("python -m lab %s failed (exit %d): %s" % (args[0], result.returncode, message))
+        return result.stdout
+
+    def up(self):
+        self.up_done = True
+        self.lab("up", "--esa-port", "0", "--dns-port", "0")
+        status = self.status()
+        for part in ("esa", "dns", "exo"):
+            if not status[part].get("running"):
+                raise BenchError("the lab's %s part is not running (is BIND installed? `make bind`)" % part)
+        return status
+
+    def down(self):
+        if self.up_done:
+            subprocess.run([sys.executable, "-m", "lab", "down", "--state-dir", self.state], cwd=REPO_ROOT,
+                           capture_output=True, text=True, check=False)
+
+    def remove(self):
+        shutil.rmtree(self.state, ignore_errors=True)
+
+    def status(self):
+        return json.loads(self.lab("status", "--json"))
+
+    def dns_secret(self):
+        return self.lab("dns", "secret").strip()
+
+    def config(self):
+        return json.loads(self.lab("config"))
+
+    def counters(self):
+        """The counters that the bench reports, from one ``status --json``."""
+        status = self.status()
+        esa, exo, dns = status["esa"]["counters"], status["exo"]["counters"], status["dns"]["counters"]
+        return {
+            "esa_logins": esa["logins"],
+            "esa_sessions": esa["sessions"],
+            "esa_lines": esa["lines_received"],
+            "esa_commits": esa["commits"],
+            "esa_writes": esa["writes"],
+            "esa_lost_uncommitted": esa["lost_uncommitted"],
+            "exo_http": exo["http_requests"],
+            "exo_tokens": exo["token_requests"],
+            "exo_invoke": exo["invoke_calls"],
+            "exo_reads": exo["reads"],
+            "exo_writes": exo["writes"],
+            "exo_validations": exo["validations"],
+            "dns_queries": sum(instance["queries"] for instance in dns.values()),
+            "dns_updates": sum(instance["updates"] for instance in dns.values()),
+            "dns_serials": status["dns"]["serials"],
+        }
+
+    def quiet_counters(self, timeout=5.0):
+        """Counters once BIND's own traffic (NOTIFY, the secondary's SOA checks and transfers) is over:
+        the serials agree and two readings 0.5 s apart are equal. Keeps that traffic out of the next run."""
+        deadline = time.monotonic() + timeout
+        last = self.counters()
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            now = self.counters()
+            serials = now["dns_serials"]
+            if now == last and serials.get("primary") == serials.get("secondary"):
+                return now
+            last = now
+        return last
+
+    def seed_dns(self, domains, port):
+        """Untimed setup: each domain starts on Exchange Online (MX 0 <tenant host>, Microsoft SPF), in one
+        TSIG-signed dynamic update to the primary."""
+        import dns.query  # dnspython, in the venv that runs the collection's DNS modules
+        import dns.rcode
+        import dns.tsig
+        import dns.tsigkeyring
+        import dns.update
+
+        keyring = dns.tsigkeyring.from_text({"lab-update": self.dns_secret()})
+        update = dns.update.UpdateMessage(ZONE, keyring=keyring, keyname="lab-update", keyalgorithm=dns.tsig.HMAC_SHA256)
+        for domain in domains:
+            update.replace(domain + ".", 3600, "MX", "0 %s." % m365_host(domain))
+            update.replace(domain + ".", 3600, "TXT", '"%s"' % SEED_SPF)
+        response = dns.query.tcp(update, "127.0.0.1", port=port, timeout=30)
+        if response.rcode() != dns.rcode.NOERROR:
+            raise BenchError("seeding the lab DNS failed: %s" % dns.rcode.to_text(response.rcode()))
+
+
+# ---------------------------------------------------------------------------------------------
+# The collection under test, frozen for the whole run
+
+
+SNAPSHOT_SKIP = {".git", ".build", ".lab", ".ansible", ".pytest_cache", ".mypy_cache", ".tox", "__pycache__", "dist"}
+
+
+def snapshot_collection(collections_path, state_root):
+    """Copy mailops.secure_email from ``collections_path`` into a new directory, so that every run of this bench
+    uses one version of it while the working tree (or .build) keeps changing. Returns (the snapshot's
+    collections directory, the source directory, a sha256 prefix of the roles, plugins, playbooks and meta)."""
+    source = None
+    for base in collections_path.split(os.pathsep):
+        candidate = os.path.join(base, "ansible_collections", "mailops", "secure_email")
+        if os.path.isdir(candidate):
+            source = os.path.realpath(candidate)
+            break
+    if source is None:
+        raise BenchError("no ansible_collections/mailops/secure_email under %s" % collections_path)
+
+    def ignore(directory, names):
+        skipped = {name for name in names if name in SNAPSHOT_SKIP or name.startswith(".venv") or name.endswith(".pyc")}
+        relative = os.path.relpath(directory, source)
+        if relative in ("bench", "tests"):
+            skipped |= {"results", "output"} & set(names)
+        return skipped
+
+    os.makedirs(state_root, exist_ok=True)
+    root = tempfile.mkdtemp(prefix="bench-collection-", dir=state_root)
+    target = os.path.join(root, "ansible_collections", "mailops", "secure_email")
+    shutil.copytree(source, target, ignore=ignore, symlinks=True)
+    digest = hashlib.sha256()
+    for top in ("roles", "plugins", "playbooks", "meta"):
+        for directory, dirs, files in sorted(os.walk(os.path.join(target, top))):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(directory, name)
+                digest.update(os.path.relpath(path, target).encode() + b"\0")
+                with open(path, "rb") as handle:
+                    digest.update(handle.read() + b"\0")
+    return root, source, digest.hexdigest()[:12]
+
+
+# ---------------------------------------------------------------------------------------------
+# Playbook runs
+
+
+RECAP_LINE = re.compile(r"^(\S+)\s+:\s+((?:\w+=\d+\s*)+)$")
+
+
+def parse_recap(output):
+    """PLAY RECAP -> {host: {"ok": n, "changed": n, ...}}; None when there is no recap."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if line.startswith("PLAY RECAP"):
+            hosts = {}
+            for rest in lines[index + 1:]:
+                match = RECAP_LINE.match(rest.strip())
+                if not match:
+                    continue
+                hosts[match.group(1)] = {key: int(value) for key, value in
+                                         (pair.split("=") for pair in match.group(2).split())}
+            return hosts
+    return None
+
+
+def task_times(lines, wall):
+    """Seconds per task header (from one header line to the next, "start-up" before the first play), slowest
+    first. A task in a loop or on two hosts counts once; include_tasks/include_role add their own header."""
+    marks = [(0.0, "start-up (before the first play)")]
+    for seconds, line in lines:
+        match = re.match(r"^(TASK|PLAY|RUNNING HANDLER) \[(.*)\] \**$", line)
+        if match:
+            marks.append((seconds, match.group(2) if match.group(1) != "PLAY" else "play: " + match.group(2)))
+        elif line.startswith("PLAY RECAP"):
+            marks.append((seconds, "end"))
+    durations = {}
+    ends = [seconds for seconds, label in marks[1:]] + [wall]
+    for (begin, name), end in zip(marks, ends):
+        if name != "end":
+            durations[name] = round(durations.get(name, 0.0) + end - begin, 2)
+    return sorted(durations.items(), key=lambda item: -item[1])
+
+
+class Runner:
+    def __init__(self, collections_path, log_dir):
+        self.collections_path = collections_path  # the snapshot first, then the original path
+        self.log_dir = log_dir
+        bin_dir = os.path.dirname(sys.executable)
+        self.env = dict(os.environ)
+        self.env["PATH"] = bin_dir + os.pathsep + self.env.get("PATH", "")
+        self.env.update({
+            "ANSIBLE_COLLECTIONS_PATH": collections_path,
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "0",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "PYTHONUNBUFFERED": "1",  # the log's timestamps need each line as soon as it is printed
+        })
+        self.ansible_playbook = shutil.which("ansible-playbook", path=self.env["PATH"])
+        if not self.ansible_playbook:
+            raise BenchError("ansible-playbook not found (run bench/run.py with the venv's python)")
+
+    def collection_file(self, *parts):
+        path = os.path.join(self.collections_path.split(os.pathsep)[0], "ansible_collections", "mailops",
+                            "secure_email", *parts)
+        if not os.path.exists(path):
+            raise BenchError("%s not found in the collection under test" % os.path.join(*parts))
+        return path
+
+    def collection_playbook(self, name):
+        return self.collection_file("playbooks", name + ".yml")
+
+    def run(self, lab, playbook, vars_file, log_name, check=False):
+        """Run one playbook against ``lab``; returns the record (time, recap, counter deltas)."""
+        command = [self.ansible_playbook, "-i", os.path.join(lab.state, "inventory.yml"),
+                   "-i", os.path.join(lab.state, "exo_inventory.yml"), "-e", "@" + vars_file, playbook]
+        if check:
+            command.append("--check")
+        before = lab.quiet_counters()
+        log_path = os.path.join(self.log_dir, log_name + ".log")
+        lines = []  # (seconds since start, line): the log shows when each line arrived
+        start = time.monotonic()
+        with subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                              stdin=subprocess.DEVNULL, text=True) as process:
+            for line in process.stdout:
+                lines.append((time.monotonic() - start, line.rstrip("\n")))
+        wall = time.monotonic() - start
+        after = lab.quiet_counters()
+        output = "\n".join(item[1] for item in lines)
+        with open(log_path, "w", encoding="utf-8") as handle:
+            handle.write("$ " + shlex.join(command) + "\n")
+            handle.writelines("[%7.2f] %s\n" % item for item in lines)
+        recap = parse_recap(output)
+        if process.returncode != 0 or recap is None or any(h.get("failed") or h.get("unreachable") for h in recap.values()):
+            tail = "\n".join(output.splitlines()[-40:])
+            raise BenchError("%s failed (exit %d); log %s\n%s" % (log_name, process.returncode, log_path, tail))
+        record = {"playbook": os.path.basename(playbook), "check": check, "wall_s": round(wall, 2),
+                  "changed": sum(h.get("changed", 0) for h in recap.values()), "recap": recap, "log": log_path,
+                  "tasks": task_times(lines, wall)}
+        for key, value in after.items():
+            if key != "dns_serials":
+                record[key] = value - before[key]
+        record["dns_serials_after"] = after["dns_serials"]
+        log("  %-28s %7.1f s  changed=%-3d logins=%d lines=%d commits=%d writes=%d http=%d dns q=%d upd=%d" % (
+            log_name, wall, record["changed"], record["esa_logins"], record["esa_lines"], record["esa_commits"],
+            record["esa_writes"], record["exo_http"], record["dns_queries"], record["dns_updates"]))
+        return record
+
+
+def write_vars(lab, domains, status):
+    """The vars file of one lab (mode 0600: it holds the TSIG secret and the outbound secret)."""
+    port = status["dns"]["port"]
+    data = {
+        "secure_email_domains": [{"name": name} for name in domains],
+        "ces": CES,
+        "outbound_secret": "BenchLabSecret0123456789",  # a lab value, not a real secret
+        "dns_cutover_server": "127.0.0.1",
+        "dns_cutover_port": port,
+        "dns_cutover_key_name": "lab-update",
+        "dns_cutover_key_secret": lab.dns_secret(),
+        "dns_cutover_settle": 1,
+        "dns_cutover_fix_spf": True,
+        "dns_cutover_state_dir": os.path.join(lab.state, "dns_cutover"),
+        "dns_cutover_resolvers": ["127.0.0.1:%d" % port],
+        # The README's setting for real appliances: one whole CLI dialogue (100 entries at N=100) must fit.
+        "ansible_command_timeout": 180,
+    }
+    path = os.path.join(lab.state, "bench_vars.json")
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2)
+    return path
+
+
+def check_gateway_objects(lab, domains):
+    """After a converge: every bench domain has its destination control, RAT entry and SMTP route."""
+    config = lab.config()["esa"]
+    wanted = set(domains)
+    routes = {entry["domain"] for entry in config["smtp_routes"]} & wanted
+    dests = {entry["domain"] for entry in config["destination_controls"]} & wanted
+    listener = [entry for entry in config["listeners"] if entry["name"] == "IncomingMail"][0]
+    rat = {entry["address"] for entry in listener["rat"] if entry["action"] == "ACCEPT"} & wanted
+    missing = {name: len(wanted - found) for name, found in (("routes", routes), ("destination controls", dests),
+                                                             ("RAT entries", rat)) if found != wanted}
+    if missing:
+        raise BenchError("after the converge the gateway lacks %s" % missing)
+
+
+def total(records):
+    return {key: round(sum(record[key] for record in records), 2) for key in SUMMED}
+
+
+def run_collection(size, runner, state_root, keep, noop_repeats):
+    domains = domain_names(size)
+    lab = Lab(state_root, "n%d" % size)
+    try:
+        status = lab.up()
+        lab.seed_dns(domains, status["dns"]["port"])
+        vars_file = write_vars(lab, domains, status)
+        runs = {"check": [], "converge": [], "noop": []}
+        for name in ROLE_PLAYBOOKS:
+            playbook = runner.collection_playbook(name)
+            runs["check"].append(runner.run(lab, playbook, vars_file, "n%d-check-%s" % (size, name), check=True))
+            runs["converge"].append(runner.run(lab, playbook, vars_file, "n%d-converge-%s" % (size, name)))
+            if name == "inbound":
+                check_gateway_objects(lab, domains)
+        # The no-op run is repeated (the wall time on a shared machine is noisy); the tables show the repeat
+        # with the median total wall time, the raw JSON has all of them.
+        runs["noop_repeats"] = []
+        for repeat in range(1, noop_repeats + 1):
+            runs["noop_repeats"].append([runner.run(lab, runner.collection_playbook(name), vars_file,
+                                                    "n%d-noop%d-%s" % (size, repeat, name)) for name in ROLE_PLAYBOOKS])
+        ordered = sorted(runs["noop_repeats"], key=lambda records: total(records)["wall_s"])
+        runs["noop"] = ordered[(len(ordered) - 1) // 2]
+        return runs
+    finally:
+        lab.down()
+        if not keep:
+            lab.remove()
+
+
+def run_naive(size, runner, state_root, keep):
+    domains = domain_names(size)
+    lab = Lab(state_root, "naive-n%d" % size)
+    try:
+        status = lab.up()
+        vars_file = write_vars(lab, domains, status)
+        playbook = runner.collection_file("bench", "playbooks", "naive.yml")
+        runs = {"converge": [runner.run(lab, playbook, vars_file, "n%d-naive-converge" % size)]}
+        check_gateway_objects(lab, domains)
+        runs["noop"] = [runner.run(lab, playbook, vars_file, "n%d-naive-noop" % size)]
+        return runs
+    finally:
+        lab.down()
+        if not keep:
+            lab.remove()
+
+
+# ---------------------------------------------------------------------------------------------
+# Analysis and report
+
+
+def ratio(numerator, denominator):
+    return numerator / denominator if denominator else None
+
+
+def fmt_ratio(value):
+    return "n/a (division by 0)" if value is None else "%.2f" % value
+
+
+def evaluate(results):
+    """The four targets of the issue: a list of (target, figure, verdict)."""
+    sizes = sorted(results["sizes"], key=int)
+    targets = []
+
+    worst_login, worst_commit = None, None
+    for size in sizes:
+        collection = results["sizes"][size]["collection"]
+        every = [("check", r) for r in collection["check"]] + [("converge", r) for r in collection["converge"]] + [
+            ("noop", r) for records in collection["noop_repeats"] for r in records]
+        for phase, record in every:
+            where = "N=%s %s %s" % (size, phase, record["playbook"])
+            if worst_login is None or record["esa_logins"] > worst_login[0]:
+                worst_login = (record["esa_logins"], where)
+            if worst_commit is None or record["esa_commits"] > worst_commit[0]:
+                worst_commit = (record["esa_commits"], where)
+    ok = worst_login[0] <= MAX_LOGINS_PER_ROLE_RUN and worst_commit[0] <= MAX_COMMITS_PER_ROLE_RUN
+    targets.append(("<= 1 gateway login and <= 1 commit per appliance per role run (one appliance in the lab)",
+                    "max logins %d (%s); max commits %d (%s)" % (worst_login + worst_commit),
+                    "PASS" if ok else "MISSED"))
+
+    figures, ok = [], True
+    for size in sizes:
+        repeats = results["sizes"][size]["collection"]["noop_repeats"]
+        summed = total([record for records in repeats for record in records])
+        writes = summed["esa_writes"] + summed["esa_commits"] + summed["exo_writes"] + summed["dns_updates"]
+        if writes or summed["changed"]:
+            ok = False
+        figures.append("N=%s (%d no-op runs of the 3 playbooks): changed=%d, ESA writes %d, commits %d, Exchange writes %d,"
+                       " DNS updates %d" % (size, len(repeats), summed["changed"], summed["esa_writes"],
+                                            summed["esa_commits"], summed["exo_writes"], summed["dns_updates"]))
+    targets.append(("a no-op run makes 0 writes (and reports changed=0)", "; ".join(figures),
+                    "PASS" if ok else "MISSED"))
+
+    small, large = sizes[0], sizes[-1]
+    at = "" if (small, large) == ("1", "100") else " (NOT MEASURED at N=1 and N=100: this run has N=%s and N=%s)" % (small, large)
+    noop_small = total(results["sizes"][small]["collection"]["noop"])["wall_s"]
+    noop_large = total(results["sizes"][large]["collection"]["noop"])["wall_s"]
+    value = ratio(noop_large, noop_small)
+    targets.append(("no-op time at N=100 <= 1.5 x N=1 (the 3 playbooks, median of %d no-op runs)" % results["meta"]["noop_repeats"],
+                    "N=%s %.1f s / N=%s %.1f s = %s%s" % (large, noop_large, small, noop_small, fmt_ratio(value), at),
+                    "PASS" if value is not None and value <= MAX_NOOP_TIME_RATIO and not at else
+                    ("MISSED" if not at else "NOT MEASURED")))
+
+    naive = results["sizes"][large].get("naive")
+    if naive:
+        collection_lines = sum(r["esa_lines"] for r in results["sizes"][large]["collection"]["converge"]
+                               if r["playbook"] in ("inbound.yml", "outbound.yml"))
+        naive_lines = naive["converge"][0]["esa_lines"]
+        value = ratio(naive_lines, collection_lines)
+        at = "" if large == "100" else " (NOT MEASURED at N=100: largest N in this run is %s)" % large
+        targets.append((">= 5x fewer CLI round trips than the naive baseline at N=100 (converge, same objects)",
+                        "N=%s: naive %d / collection %d = %s%s" % (large, naive_lines, collection_lines, fmt_ratio(value), at),
+                        "PASS" if value is not None and value >= MIN_ROUND_TRIP_RATIO and not at else
+                        ("MISSED" if not at else "NOT MEASURED")))
+    else:
+        targets.append((">= 5x fewer CLI round trips than the naive baseline at N=100", "naive baseline not run",
+                        "NOT MEASURED"))
+    return targets
+
+
+def table(rows):
+    header = "| phase | run | " + " | ".join(column[1] for column in COLUMNS) + " |"
+    lines = [header, "|" + "---|" * (len(COLUMNS) + 2)]
+    for phase, name, record, bold in rows:
+        cells = []
+        for key in SUMMED:
+            value = record[key]
+            text = ("%.1f" % value) if key == "wall_s" else ("%d" % value)
+            cells.append("**%s**" % text if bold else text)
+        lines.append("| %s | %s | %s |" % (phase, name, " | ".join(cells)))
+    return "\n".join(lines)
+
+
+def render(results, targets):
+    meta = results["meta"]
+    sizes = sorted(results["sizes"], key=int)
+    out = ["# Benchmark results", "",
+           "Generated by `bench/run.py` (see [README.md](README.md)). Every figure below was measured in the run",
+           "described here; nothing is typed in by hand.", "",
+           "| | |", "|---|---|",
+           "| date (UTC) | %s |" % meta["date"],
+           "| machine | %s, %s CPU(s) (nproc), %s |" % (meta["machine"], meta["nproc"], meta["cpu"]),
+           "| python | %s |" % meta["python"],
+           "| ansible-core | %s |" % meta["ansible_core"],
+           "| collection under test | `%s` from `%s`, copied once at the start (git %s; sha256 of roles, plugins,"
+           " playbooks, meta: `%s`) |" % (meta["collection_source"], meta["collections_path"], meta["commit"],
+                                          meta["collection_digest"]),
+           "| command | `%s` |" % meta["command"],
+           "| duration of the whole bench | %.0f s |" % meta["duration_s"],
+           "",
+           "**Caveat:** the machine has %s cores and other work (builds, tests, other engineers' runs) was running at"
+           " the same time, and the lab itself (ESA simulator, Exchange gateway, two BIND instances) shares those"
+           " cores with Ansible. Wall times are therefore noisy; the counters (logins, round trips, commits, writes,"
+           " HTTP calls, DNS queries/updates) are exact and do not depend on load." % meta["nproc"], "",
+           "## Targets", "",
+           "| target | measured | result |", "|---|---|---|"]
+    for target, figure, verdict in targets:
+        out.append("| %s | %s | **%s** |" % (target, figure, verdict))
+    missed = [item[0] for item in targets if item[2] != "PASS"]
+    out += ["", ("Missed or not measured: " + "; ".join(missed) + ". The figures are above.") if missed
+            else "All targets met.", ""]
+
+    out += ["## Ratios", "",
+            "| N | CLI round trips naive / collection (converge, inbound+outbound) | commits naive / collection |"
+            " wall time naive / collection (converge, inbound+outbound) | no-op wall time N / N=%s |" % sizes[0],
+            "|---|---|---|---|---|"]
+    noop_small = total(results["sizes"][sizes[0]]["collection"]["noop"])["wall_s"]
+    for size in sizes:
+        data = results["sizes"][size]
+        same = [r for r in data["collection"]["converge"] if r["playbook"] in ("inbound.yml", "outbound.yml")]
+        coll = total(same)
+        noop = total(data["collection"]["noop"])["wall_s"]
+        if data.get("naive"):
+            naive = data["naive"]["converge"][0]
+            cells = (fmt_ratio(ratio(naive["esa_lines"], coll["esa_lines"])),
+                     fmt_ratio(ratio(naive["esa_commits"], coll["esa_commits"])),
+                     fmt_ratio(ratio(naive["wall_s"], coll["wall_s"])))
+        else:
+            cells = ("not run",) * 3
+        out.append("| %s | %s | %s | %s | %s |" % ((size,) + cells + (fmt_ratio(ratio(noop, noop_small)),)))
+    out += ["", "No-op wall time per playbook, N=%s vs N=%s: " % (sizes[-1], sizes[0]) + "; ".join(
+        "%s %.1f s vs %.1f s (x%s)" % (
+            small["playbook"], large["wall_s"], small["wall_s"], fmt_ratio(ratio(large["wall_s"], small["wall_s"])))
+        for small, large in zip(results["sizes"][sizes[0]]["collection"]["noop"],
+                                results["sizes"][sizes[-1]]["collection"]["noop"])) + ".", "",
+            "No-op runs (total wall time of the three playbooks; the tables and targets use the median): " + "; ".join(
+                "N=%s: %s s" % (size, ", ".join("%.1f" % total(records)["wall_s"]
+                                                for records in results["sizes"][size]["collection"]["noop_repeats"]))
+                for size in sizes) + ".", ""]
+
+    for size in sizes:
+        data = results["sizes"][size]
+        rows = []
+        for phase in ("check", "converge", "noop"):
+            for record in data["collection"][phase]:
+                rows.append((phase, record["playbook"], record, False))
+            rows.append((phase, "**total**", total(data["collection"][phase]), True))
+        if data.get("naive"):
+            for phase in ("converge", "noop"):
+                record = data["naive"][phase][0]
+                rows.append(("naive " + phase, "bench/playbooks/naive.yml", record, False))
+        out += ["## N = %s" % size, "", table(rows), ""]
+        if data.get("naive"):
+            naive = data["naive"]["converge"][0]
+            out += ["Naive converge: %d object tasks (3 per domain, 4 outbound gateway including the S15 check, 3 Exchange), %.2f s per"
+                    " object task on average." % (naive["objects"], naive["wall_s"] / naive["objects"]), ""]
+
+    large = sizes[-1]
+    out += ["## Where the time goes (N = %s)" % large, "",
+            "The slowest task headers of each run (seconds from one header to the next in the timestamped log, so a"
+            " looped task counts all its items; start-up = Ansible before the first play).", "",
+            "| phase | run | slowest tasks |", "|---|---|---|"]
+    collection = results["sizes"][large]["collection"]
+    for phase, records in [(phase, collection[phase]) for phase in ("check", "converge", "noop")] + [
+            ("naive " + phase, records) for phase, records in results["sizes"][large].get("naive", {}).items()]:
+        for record in records:
+            slow = "; ".join("%s %.1f s" % (name.replace("|", "/"), seconds) for name, seconds in record["tasks"][:4])
+            out.append("| %s | %s | %s |" % (phase, record["playbook"], slow))
+    out.append("")
+
+    out += ["## How it was measured", "",
+            "* One fresh lab per N for the collection and another for the naive baseline (`python -m lab up` with"
+            " free ports). Before the timed runs, each domain `dNNN.example.test` gets MX"
+            " `0 dNNN-example-test.mail.protection.outlook.com.` and SPF `%s` in one TSIG-signed update." % SEED_SPF,
+            "* Collection runs: `ansible-playbook -i <lab>/inventory.yml -i <lab>/exo_inventory.yml -e @<vars>"
+            " <collection>/playbooks/{inbound,outbound,cutover}.yml`, gateway side on `esa_gateways` (esa1), tenant and"
+            " DNS side on `m365_tenants` (tenant1). Order: for each playbook `--check` then the converge; then the three"
+            " again as the no-op run (repeated %d times; the tables show the repeat with the median total wall time)."
+            " So each check run plans everything of its playbook (nothing of it exists yet),"
+            " and cutover's check runs after the gateway and tenant objects exist, as its preflight gates require."
+            % meta["noop_repeats"],
+            "* The collection is copied once at the start (see the table above) and every run uses that copy, so edits"
+            " to the working tree during the bench do not mix versions. The vars file also sets"
+            " `ansible_command_timeout: 180`, the README's setting for real appliances.",
+            "* Naive baseline: `bench/playbooks/naive.yml`, the objects of inbound.yml and outbound.yml with one task"
+            " per object (loops over the domains), each ESA task with `state: merged` and `commit: true`; then the same"
+            " playbook again (naive no-op). The DNS cutover has no naive variant, so round-trip and commit ratios"
+            " compare the naive run with the collection's inbound.yml +"
+            " outbound.yml converge.",
+            "* Wall time: the `ansible-playbook` process, start to exit (includes Ansible's start-up, about 2-4 s per"
+            " run here). Each run is one role run per host (one play per side of the role).",
+            "* Counters (`python -m lab status --json`, deltas around each run, read after BIND's own NOTIFY/transfer"
+            " traffic settled): gateway logins = `esa.logins`; CLI round trips = `esa.lines_received` (lines the client"
+            " sent: commands, answers, pager keys); commits = `esa.commits`; ESA writes = `esa.writes`; HTTP calls ="
+            " `exo.http_requests` (token + InvokeCommand); Exchange writes = `exo.writes`; DNS queries / updates ="
+            " `queries` / `updates` summed over both BIND instances (queries include the secondary's SOA checks after"
+            " a NOTIFY, so DNS updates add a few queries of their own).",
+            "* Raw data: `bench/results/bench-<date>.json` and the Ansible output of every run in"
+            " `bench/results/logs/<date>/` (not committed).", ""]
+    return "\n".join(out)
+
+
+def machine_info(collections_path, source, digest):
+    def output(command):
+        try:
+            return subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, check=False).stdout.strip()
+        except OSError:
+            return ""
+
+    cpu = "unknown CPU"
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    core = output([sys.executable, "-c", "import ansible.release as r; print(r.__version__)"]) or "unknown"
+    commit = output(["git", "-C", source, "rev-parse", "--short", "HEAD"])
+    if not commit:
+        commit = "commit unknown"
+    elif output(["git", "-C", source, "status", "--porcelain", "--", "roles", "plugins", "playbooks", "meta"]):
+        commit = "commit %s with uncommitted changes in roles/plugins/playbooks/meta" % commit
+    else:
+        commit = "commit %s" % commit
+    return {"nproc": os.cpu_count(), "cpu": cpu, "machine": "%s %s" % (platform.system(), platform.machine()),
+            "python": platform.python_version(), "ansible_core": core, "collections_path": collections_path,
+            "collection_source": source, "collection_digest": digest, "commit": commit}
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description="Benchmark the roles against the lab (see bench/README.md).")
+    parser.add_argument("--sizes", default=os.environ.get("BENCH_SIZES", "1,10,100"),
+                        help="comma-separated numbers of domains (env BENCH_SIZES, default 1,10,100)")
+    parser.add_argument("--collections-path", default=None,
+                        help="collections path holding mailops.secure_email (env BENCH_COLLECTIONS_PATH, else"
+                             " ANSIBLE_COLLECTIONS_PATH, else <repo>/.build/collections)")
+    parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--noop-repeats", type=int, default=3, help="how often the no-op run is repeated (default 3)")
+    parser.add_argument("--output", default=os.path.join(BENCH_DIR, "results.md"), help="the report (Markdown)")
+    parser.add_argument("--raw-dir", default=os.path.join(BENCH_DIR, "results"), help="raw JSON and logs")
+    parser.add_argument("--state-root", default=os.path.join(REPO_ROOT, ".lab"),
+                        help="parent of the labs' state directories (default <repo>/.lab)")
+    parser.add_argument("--keep-state", action="store_true", help="keep the labs' state directories")
+    args = parser.parse_args(argv)
+    try:
+        args.sizes = sorted({int(item) for item in args.sizes.split(",") if item.strip()})
+    except ValueError:
+        parser.error("--sizes: comma-separated integers, got %r" % args.sizes)
+    if not args.sizes or args.sizes[0] < 1 or args.sizes[-1] > 999:
+        parser.error("--sizes: between 1 and 999 domains")
+    if args.noop_repeats < 1:
+        parser.error("--noop-repeats: at least 1")
+    args.collections_path = (args.collections_path or os.environ.get("BENCH_COLLECTIONS_PATH")
+                             or os.environ.get("ANSIBLE_COLLECTIONS_PATH")
+                             or os.path.join(REPO_ROOT, ".build", "collections"))
+    return args
+
+
+def command_line(args, argv):
+    invoked = os.environ.get("BENCH_INVOKED_BY")  # set by `make bench`
+    if invoked:
+        override = os.environ.get("BENCH_COLLECTIONS_PATH")
+        return ("BENCH_COLLECTIONS_PATH=%s " % shlex.quote(override) if override else "") + invoked
+    env = "BENCH_COLLECTIONS_PATH=%s " % shlex.quote(args.collections_path)
+    return env + shlex.join([os.path.relpath(sys.executable, REPO_ROOT), os.path.relpath(__file__, REPO_ROOT)] + argv)
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    args = parse_args(argv)
+    started = time.monotonic()
+    stamp = datetime.datetime.now(datetime.timezone.utc)
+    run_id = stamp.strftime("%Y%m%dT%H%M%SZ")
+    log_dir = os.path.join(args.raw_dir, "logs", run_id)
+    os.makedirs(log_dir, exist_ok=True)
+    results = {"sizes": {}}
+    snapshot = None
+    try:
+        snapshot, source, digest = snapshot_collection(args.collections_path, args.state_root)
+        meta = machine_info(args.collections_path, source, digest)
+        meta.update({"date": stamp.strftime("%Y-%m-%d %H:%M"), "command": command_line(args, argv), "run_id": run_id,
+                     "noop_repeats": args.noop_repeats})
+        results["meta"] = meta
+        log("sizes %s, mailops.secure_email from %s (%s, sha256 %s) copied to %s, logs in %s"
+            % (args.sizes, source, meta["commit"], digest, snapshot, log_dir))
+        runner = Runner(snapshot + os.pathsep + args.collections_path, log_dir)
+        for size in args.sizes:
+            log("N=%d: collection (check, converge, no-op)" % size)
+            entry = {"domains": size,
+                     "collection": run_collection(size, runner, args.state_root, args.keep_state, args.noop_repeats)}
+            if not args.no_naive:
+                log("N=%d: naive baseline (converge, no-op)" % size)
+                entry["naive"] = run_naive(size, runner, args.state_root, args.keep_state)
+                for record in entry["naive"]["converge"] + entry["naive"]["noop"]:
+                    record["objects"] = 3 * size + 7
+            results["sizes"][str(size)] = entry
+    except BenchError as exc:
+        print("bench: error: %s" % exc, file=sys.stderr)
+        return 1
+    finally:
+        if snapshot and not args.keep_state:
+            shutil.rmtree(snapshot, ignore_errors=True)
+    meta["duration_s"] = round(time.monotonic() - started, 1)
+    targets = evaluate(results)
+    results["targets"] = [{"target": t, "measured": f, "result": v} for t, f, v in targets]
+    raw = os.path.join(args.raw_dir, "bench-%s.json" % run_id)
+    with open(raw, "w", encoding="utf-8") as handle:
+        json.dump(results, handle, indent=2)
+        handle.write("\n")
+    with open(args.output, "w", encoding="utf-8") as handle:
+        handle.write(render(results, targets))
+    log("wrote %s and %s (%.0f s)" % (args.output, raw, meta["duration_s"]))
+    for target, figure, verdict in targets:
+        log("%-12s %s: %s" % (verdict, target, figure))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
