@@ -49,7 +49,7 @@ RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLE
 help:
 	@echo "make demo        the whole guide in the lab: plan, converge, audit, re-run (changed=0), rollback, summary"
 	@echo "make bench       lab benchmark at 1, 10, 100 domains (BENCH_SIZES=1,10 for fewer) -> bench/results.md"
-	@echo "make test        every gate: lint docs-lint sanity sanity-219 units lab-tests integration molecule build importer ee"
+	@echo "make test        every gate: lint docs-lint sanity sanity-219 units lab-tests integration molecule demo build importer ee"
 	@echo "make venv        .venv (Python 3.12, pinned tools) and .venv-219 (Python 3.11, ansible-core 2.19)"
 	@echo "make deps        ansible.netcommon + ansible.utils from the PyPI ansible wheel into $(BUILD)/collections"
 	@echo "make tree        refresh the scratch collection copy at $(TREE)"
