@@ -15,8 +15,9 @@ description:
   - Drives the menu-driven AsyncOS command line over C(ansible.netcommon.network_cli).
   - Runs whole question-and-answer dialogues in one call, follows the pager, recovers with Ctrl-C after an error
     or a timeout, commits and clears pending changes, and switches the cluster mode.
-  - Keeps track of the changes left pending in the current SSH session, so that
-    M(mailops.secure_email.esa_commit) can tell when they were lost with the connection.
+  - Keeps, per SSH login, the configuration sources read so far (each read at most once) and the pending-changes
+    ledger (the documents changed and not yet committed), so that later tasks plan against the session's view and
+    M(mailops.secure_email.esa_commit) can tell when changes were lost with the connection.
 version_added: 1.0.0
 """
 
@@ -27,7 +28,9 @@ import re
 from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.ansible.netcommon.plugins.plugin_utils.cliconf_base import CliconfBase
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import config_xml
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.session import CliSession
 
 _CTRL_C = "\x03"
 
@@ -47,14 +50,17 @@ class Cliconf(CliconfBase):
 
     def __init__(self, *args, **kwargs):
         super(Cliconf, self).__init__(*args, **kwargs)
-        self._pending = []
-        self._pending_session = None
         self._needs_reset = False
+        self._cli = CliSession(self._send, self._session_id, self._prompt, self._recover,
+                               transport_errors=(AnsibleConnectionFailure,), describe=_decode_failure)
 
     # -- transport helpers --------------------------------------------------
 
     def _session_id(self):
         return getattr(self._connection, "mailops_session_id", None)
+
+    def _prompt(self):
+        return to_text(self._connection.get_prompt() or b"", errors="surrogate_then_replace")
 
     def _send(self, line):
         try:
@@ -121,7 +127,8 @@ class Cliconf(CliconfBase):
             supports_diff_match=False, supports_diff_ignore_lines=False, supports_config_replace=False,
             supports_admin=False, supports_commit_label=False, supports_replace=False,
         )
-        result["rpc"] += ["run_dialogue", "session_state", "clustermode", "commit", "discard_changes"]
+        result["rpc"] += ["run_dialogue", "read_source", "ledger", "settle", "session_state", "clustermode", "commit",
+                          "discard_changes"]
         result["network_api"] = "cliconf"
         return json.dumps(result)
 
@@ -131,10 +138,11 @@ class Cliconf(CliconfBase):
         return self.run_dialogue(command)["output"]
 
     def get_config(self, source="running", flags=None, format=None):
-        # showconfig, passphrases masked (option 1 of the passphrase menu)
-        rules = [dlg.Rule(r"Choose the passphrase option", "1", optional=True, name="passphrase option").to_dict(),
-                 dlg.Rule(r"Do you want to mask the passphrase\?", "Y", optional=True, name="mask passphrase").to_dict()]
-        return self.run_dialogue("showconfig", rules)["output"]
+        """The committed configuration XML (showconfig, passphrases masked)."""
+        result = self.run_dialogue("showconfig", [r.to_dict() for r in config_xml.rules("mask")])
+        if result.get("failed"):
+            raise AnsibleConnectionFailure(result.get("msg"))
+        return config_xml.extract(result["output"])
 
     def edit_config(self, candidate=None, commit=True, replace=None, comment=None):
         """candidate: list of {command, rules}; each runs as one dialogue."""
@@ -145,77 +153,35 @@ class Cliconf(CliconfBase):
             results.append(self.commit(comment))
         return results
 
-    def run_dialogue(self, command, rules=None, write=False, label=None):
-        """Run one dialogue. Returns a dict; ``failed`` is set instead of raising.
+    def run_dialogue(self, command, rules=None, write=False, label=None, documents=None):
+        """Run one dialogue (see CliSession.run_dialogue); failures are returned, not raised."""
+        return self._cli.run_dialogue(command, rules, write=write, label=label, documents=documents)
 
-        The dict always has ``session`` (this SSH session's id). On failure the
-        appliance is brought back to the main prompt first.
-        """
-        session = self._session_id()
-        try:
-            result = dlg.run_dialogue(self._send, command, rules)
-        except dlg.DialogueError as exc:
-            self._recover()
-            return dict(failed=True, msg=exc.message, question=exc.question, transcript=exc.transcript,
-                        session=session, lost_session=False)
-        except AnsibleConnectionFailure as exc:
-            msg = _decode_failure(exc)
-            recovered = self._recover()
-            return dict(failed=True, msg=msg, question=None, transcript=[], session=session, lost_session=not recovered)
-        result["session"] = self._session_id()
-        if write:
-            if self._pending_session != session:
-                self._pending = []
-                self._pending_session = session
-            self._pending.append(label or command)
-        return result
+    def read_source(self, source, command, rules=None, fresh=False):
+        """A listing command's output, read at most once per login and cluster level unless ``fresh``."""
+        return self._cli.read_source(source, command, rules, fresh=fresh)
+
+    def ledger(self):
+        """The documents written in this login (the pending-changes ledger)."""
+        return self._cli.ledger()
+
+    def settle(self, names):
+        """Forget documents that were read back after their commit."""
+        return self._cli.settle(names)
 
     def session_state(self):
         """This SSH session's id and the changes it holds uncommitted."""
         if not self._connection.connected:
             # a fresh (or reset) persistent connection: log in to learn the session
             self._connection._connect()
-        session = self._session_id()
-        pending = list(self._pending) if self._pending_session == session else []
-        return dict(session=session, pending=pending, prompt=to_text(self._connection.get_prompt() or b""))
+        return self._cli.session_state()
 
     def clustermode(self, mode):
         """Switch to ``cluster``, ``group:<name>`` or ``machine:<host>``."""
-        level, dummy, name = mode.partition(":")
-        prompt = to_text(self._connection.get_prompt() or b"").strip()
-        wanted = {"cluster": "(Cluster ", "group": "(Group %s)" % name, "machine": "(Machine %s)" % name}[level]
-        if prompt.startswith(wanted):
-            return dict(changed=False, prompt=prompt, session=self._session_id())
-        command = "clustermode %s %s" % (level, name) if name else "clustermode %s" % level
-        result = self.run_dialogue(command)
-        if not result.get("failed"):
-            prompt = result.get("prompt") or ""
-            if not prompt.startswith(wanted):
-                return dict(failed=True, msg="after %r the prompt is %r, not %s...)" % (command, prompt, wanted),
-                            session=self._session_id())
-        return result
+        return self._cli.clustermode(mode)
 
     def commit(self, comment=None):
-        comment = comment or "committed by mailops.secure_email"
-        rules = [
-            dlg.Rule(r"enter some comments describing your changes", comment, optional=True, name="commit comment").to_dict(),
-            dlg.Rule(r"save the current configuration for rollback", "Y", optional=True, name="rollback").to_dict(),
-        ]
-        result = self.run_dialogue("commit", rules)
-        if result.get("failed"):
-            return result
-        output = result.get("output", "")
-        result["committed"] = bool(re.search(r"Changes committed", output))
-        result["no_data"] = bool(re.search(r"no data to commit", output, re.I))
-        if not result["committed"] and not result["no_data"]:
-            result.update(failed=True, msg="commit did not confirm: %s" % output.strip()[-300:])
-            return result
-        self._pending = []
-        return result
+        return self._cli.commit(comment)
 
     def discard_changes(self):
-        rules = [dlg.Rule(r"(clear|discard|abandon).*changes|Are you sure", "Y", optional=True, name="confirm clear").to_dict()]
-        result = self.run_dialogue("clearchanges", rules)
-        if not result.get("failed"):
-            self._pending = []
-        return result
+        return self._cli.discard_changes()

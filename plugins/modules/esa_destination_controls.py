@@ -153,13 +153,28 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.destination_controls_module import (
-    ARGUMENT_SPEC, REQUIRED_IF, run)
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import destination_controls as dc
+
+ARGUMENT_SPEC = runner.argument_spec(dict(
+    domain=dict(type="str", required=True),
+    concurrency_limit=dict(type="int"),
+    recipient_limit=dict(type="int"),
+    recipient_minutes=dict(type="int"),
+    limit_type=dict(type="str", choices=sorted(dc.LIMIT_TYPE)),
+    limit_apply=dict(type="str", choices=sorted(dc.LIMIT_APPLY)),
+    messages_per_connection=dict(type="int"),
+    tls=dict(type="str", choices=sorted(dc.TLS)),
+    dane=dict(type="str", choices=sorted(dc.DANE)),
+    bounce_verification=dict(type="bool"),
+    bounce_profile=dict(type="str"),
+    ip_sort=dict(type="str", choices=sorted(dc.IP_SORT)),
+))
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    run(module)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=runner.required_if(), supports_check_mode=True)
+    runner.run(module, dc.DestinationControls)
 
 
 if __name__ == "__main__":

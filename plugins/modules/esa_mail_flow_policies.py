@@ -192,13 +192,40 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.hat_module import (
-    POLICIES_SPEC, REQUIRED_IF, run_mail_flow_policies)
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import relay_guard, runner
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import mail_flow_policies as mfp
+
+LEVEL_CHOICES = list(mfp.LEVELS)
+ARGUMENT_SPEC = runner.argument_spec(
+    dict(
+        name=dict(type="str", required=True),
+        behavior=dict(type="str", choices=sorted(mfp.BEHAVIORS)),
+        parameters=dict(type="dict", options=dict(
+            max_message_size=dict(type="raw"),
+            max_concurrency=dict(type="int"),
+            max_messages_per_connection=dict(type="int"),
+            max_recipients_per_message=dict(type="int"),
+            max_recipients_per_hour=dict(type="int"),
+            dhap_limit=dict(type="int"),
+            senderbase_flow_control=dict(type="bool"),
+            anti_spam=dict(type="bool"),
+            anti_virus=dict(type="bool"),
+            tls=dict(type="str", choices=LEVEL_CHOICES),
+            verify_client_certificate=dict(type="bool"),
+            smtp_auth=dict(type="str", choices=LEVEL_CHOICES),
+            require_tls_for_smtp_auth=dict(type="bool"),
+        )),
+        comment=dict(type="str"),
+    ),
+    listener=dict(type="str", required=True),
+    allow_open_relay=dict(type="bool", default=False),
+    planned_filters=relay_guard.PLANNED_FILTERS,
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=POLICIES_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    run_mail_flow_policies(module)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=runner.required_if(), supports_check_mode=True)
+    runner.run(module, mfp.MailFlowPolicies, scope_option="listener")
 
 
 if __name__ == "__main__":

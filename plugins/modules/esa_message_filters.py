@@ -130,13 +130,23 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.message_filters_module import (
-    ARGUMENT_SPEC, REQUIRED_IF, run)
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.message_filters import MessageFilters
+
+ARGUMENT_SPEC = runner.argument_spec(
+    dict(
+        name=dict(type="str", required=True),
+        body=dict(type="str"),
+        active=dict(type="bool"),
+    ),
+    secrets=dict(type="list", elements="str", no_log=True, default=[]),
+    allow_open_relay=dict(type="bool", default=False),
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    run(module)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=runner.required_if(), supports_check_mode=True)
+    runner.run(module, MessageFilters)
 
 
 if __name__ == "__main__":

@@ -140,13 +140,29 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.recipient_access_module import (
-    ARGUMENT_SPEC, REQUIRED_IF, run)
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import recipient_access as rat
+
+ARGUMENT_SPEC = runner.argument_spec(
+    dict(
+        address=dict(type="str", required=True),
+        action=dict(type="str", choices=sorted(rat.ACTIONS)),
+        smtp_response=dict(type="dict", options=dict(
+            code=dict(type="int", required=True),
+            text=dict(type="str"),
+        )),
+        bypass_receiving_control=dict(type="bool"),
+        bypass_ldap_accept=dict(type="bool"),
+        bypass_call_ahead=dict(type="bool"),
+    ),
+    listener=dict(type="str", required=True),
+    confirm_overridden=dict(type="bool", default=False),
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    run(module)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=runner.required_if(), supports_check_mode=True)
+    runner.run(module, rat.RecipientAccess, scope_option="listener")
 
 
 if __name__ == "__main__":

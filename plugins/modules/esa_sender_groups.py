@@ -188,13 +188,28 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.hat_module import (
-    REQUIRED_IF, SENDER_GROUPS_SPEC, run_sender_groups)
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import relay_guard, runner
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import sender_groups as sg
+
+ARGUMENT_SPEC = runner.argument_spec(
+    dict(
+        name=dict(type="str", required=True),
+        members=dict(type="list", elements="str"),
+        sbrs=dict(type="raw"),
+        policy=dict(type="str"),
+        comment=dict(type="str"),
+        dns_verification=dict(type="list", elements="str", choices=list(sg.DNS_VERIFICATION)),
+    ),
+    listener=dict(type="str", required=True),
+    confirm_overridden=dict(type="bool", default=False),
+    allow_open_relay=dict(type="bool", default=False),
+    planned_filters=relay_guard.PLANNED_FILTERS,
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=SENDER_GROUPS_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    run_sender_groups(module)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=runner.required_if(), supports_check_mode=True)
+    runner.run(module, sg.SenderGroups, scope_option="listener")
 
 
 if __name__ == "__main__":

@@ -140,12 +140,22 @@ parsed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.routes_module import ARGUMENT_SPEC, REQUIRED_IF, run
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.smtp_routes import SmtpRoutes
+
+ARGUMENT_SPEC = runner.argument_spec(dict(
+    domain=dict(type="str", required=True),
+    destinations=dict(type="list", elements="dict", options=dict(
+        host=dict(type="str", required=True),
+        port=dict(type="int"),
+        priority=dict(type="int"),
+    )),
+))
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF, supports_check_mode=True)
-    run(module)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, required_if=runner.required_if(), supports_check_mode=True)
+    runner.run(module, SmtpRoutes)
 
 
 if __name__ == "__main__":

@@ -73,12 +73,19 @@ committed:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.tls_ciphers import ARGUMENT_SPEC, run
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.tls_ciphers import TlsCiphers
+
+ARGUMENT_SPEC = dict(
+    ciphers=dict(type="str", required=True),
+    methods=dict(type="list", elements="str"),
+)
+ARGUMENT_SPEC.update(runner.COMMIT_ARGSPEC)
 
 
 def main():
     module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run(module)
+    runner.run(module, TlsCiphers)
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import config_xml
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import config_xml, listener_documents
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 
@@ -38,6 +38,15 @@ def content_digest(text):
     return sha256("".join(line for line in text.splitlines(True) if not re.match(r"^\s*Current Time:", line)).encode("utf-8"))
 
 
+def read_xml(client, passphrases):
+    """The configuration XML. With masked passphrases it is the login's showconfig source, which the other modules
+    read too (one read per login); encrypted passphrases need a read of their own."""
+    script = listener_documents.SHOWCONFIG.script()
+    source = "showconfig" if passphrases == "mask" else "showconfig-encrypted"
+    rules = script.rules() if passphrases == "mask" else config_xml.rules(passphrases)
+    return config_xml.extract(client.read_source(source, "showconfig", rules)["output"])
+
+
 def _latest(dest, prefix):
     files = sorted(glob.glob(os.path.join(dest, glob.escape(prefix) + "-*.xml")))
     return files[-1] if files else None
@@ -51,8 +60,8 @@ def run(module):
             raise ValueError("dest: %s exists and is not a directory" % dest)
         client = EsaClient(module)
         client.cluster_mode(mode)
-        xml_text = config_xml.read(client, module.params["passphrases"])
-        hostname = config_xml.summary(xml_text)["hostname"] or "esa"
+        xml_text = read_xml(client, module.params["passphrases"])
+        hostname = config_xml.summary(config_xml.root(xml_text))["hostname"] or "esa"
     except ValueError as exc:
         module.fail_json(msg=str(exc))
     except (EsaError, DialogueError) as exc:

@@ -13,9 +13,11 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import Rule
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "bounceconfig"
+Q_MENU = r"Choose the operation you want to perform"
 
 
 def parse(text):
@@ -34,16 +36,19 @@ def parse(text):
     return names
 
 
-def read(client):
-    out = client.dialogue(COMMAND, [Rule(r"Choose the operation you want to perform", "", menu=True, name="bounceconfig menu")])
-    return parse(out["output"])
+def _read_script():
+    return Script(COMMAND).menu("bounceconfig menu", Q_MENU, "")
 
 
-def check_profiles(client, wanted):
+SOURCE = Source("bounceconfig", _read_script, parse)
+DOCUMENT = Document("bounce_profiles", SOURCE, lambda names, scope: names)
+
+
+def check_profiles(reader, wanted):
     """Fail (ValueError) before any write when a referenced profile does not exist."""
     if not wanted:
         return
-    known = read(client)
+    known = reader.get(DOCUMENT.prefix)
     unknown = sorted(set(wanted) - set(known))
     if unknown:
         raise ValueError("bounce_profile: %s not configured on the appliance (known: %s); create it with bounceconfig first"

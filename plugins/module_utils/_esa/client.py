@@ -63,12 +63,25 @@ class EsaClient(object):
                                 transcript=result.get("transcript"))
         return result
 
-    def dialogue(self, command, rules=None, write=False, label=None):
+    def dialogue(self, command, rules=None, write=False, label=None, documents=None):
         rules = [r.to_dict() if isinstance(r, Rule) else r for r in (rules or [])]
-        return self._call("run_dialogue", command, rules, write, label)
+        if documents is None:
+            return self._call("run_dialogue", command, rules, write, label)
+        return self._call("run_dialogue", command, rules, write, label, documents)
 
     def run(self, command):
         return self.dialogue(command)["output"]
+
+    def read_source(self, source, command, rules=None, fresh=False):
+        """A listing command's output, read at most once per login unless ``fresh`` (see session.CliSession)."""
+        rules = [r.to_dict() if isinstance(r, Rule) else r for r in (rules or [])]
+        return self._call("read_source", source, command, rules, fresh)
+
+    def ledger(self):
+        return self._call("ledger")
+
+    def settle(self, names):
+        return self._call("settle", list(names))
 
     def cluster_mode(self, mode):
         if mode:
@@ -86,5 +99,4 @@ class EsaClient(object):
             return False
 
     def state(self):
-        result = self._call("session_state")
-        return result
+        return self._call("session_state")

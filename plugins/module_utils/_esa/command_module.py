@@ -13,11 +13,12 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import registry
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError, Rule
 
 # Commands that only show things. Everything else needs read_only=false.
-READ_ONLY_COMMANDS = frozenset((
+READ_ONLY_COMMANDS = frozenset(registry.READ_COMMANDS) | frozenset((
     "version", "status", "showconfig", "showchanges", "commitdetail", "hostname", "tophosts", "hoststatus",
     "workqueue", "showlicense", "featurekey", "systemtime", "ntpconfig", "interfaceconfig", "etherconfig",
     "smtproutes", "destconfig", "listenerconfig", "filters", "sslconfig", "clusterconfig", "clustermode",

@@ -11,12 +11,15 @@ host fact named ``mailops_esa_pending_<session id>``. The action plugin of
 esa_commit hands those records to this code as ``pending``. A record of a
 session other than the current one means the connection was lost between
 tasks, and its changes with it: then nothing is committed and the task fails.
+After the commit, every document the session changed is read back and compared
+with what the tasks planned (``runner.commit_and_verify``).
 """
 
 from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 
@@ -47,13 +50,16 @@ def run(module):
                 lost_changes=changes, session=session)
         if module.check_mode:
             module.exit_json(changed=bool(expected), committed=False, pending_changes=expected, session=session)
-        result = client.commit(module.params["comment"])
+        try:
+            result = runner.commit_and_verify(client, module.params["comment"])
+        except runner.Failure as exc:
+            module.fail_json(msg=exc.msg, pending_changes=expected, session=session, **exc.result)
         if result.get("no_data") and expected:
             module.fail_json(
                 msg="the appliance had nothing to commit, but these changes were made in this session: %s. "
                     "They were lost; nothing was committed." % "; ".join(expected),
                 lost_changes=expected, session=session)
         module.exit_json(changed=bool(result.get("committed")), committed=bool(result.get("committed")),
-                         pending_changes=expected, session=session)
+                         pending_changes=expected, session=session, verified=result.get("verified", []))
     except (EsaError, DialogueError) as exc:
         module.fail_json(msg="commit failed: %s" % exc.message)

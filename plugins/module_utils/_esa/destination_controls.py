@@ -17,7 +17,11 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import Rule
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.bounce_profiles import check_profiles
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source, check_count
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot, TableResource
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "destconfig"
 DEFAULT = "DEFAULT"
@@ -25,7 +29,7 @@ DEFAULT = "DEFAULT"
 FIELDS = ("concurrency_limit", "recipient_limit", "recipient_minutes", "limit_type", "limit_apply",
           "messages_per_connection", "tls", "dane", "bounce_verification", "bounce_profile", "ip_sort")
 
-# option value -> label printed by DETAIL and offered in the numbered lists (esa.md section 1.6)
+# option value -> label printed by DETAIL and offered in the numbered lists (docs/asyncos-cli.md, "destconfig")
 TLS = {"off": "No", "on": "Preferred", "require": "Required", "on_verify": "Preferred - Verify",
        "require_verify": "Required - Verify"}
 DANE = {"off": "No", "opportunistic": "Opportunistic", "mandatory": "Mandatory"}
@@ -115,20 +119,8 @@ def normalise_entry(entry, index=None):
     return out
 
 
-def key(entry):
-    return entry["domain"]
-
-
-def protected(entry_key):
-    return entry_key == DEFAULT
-
-
 def sort_key(entry):
     return (entry["domain"] == DEFAULT, entry["domain"])
-
-
-def equal(have, want):
-    return all(have.get(f) == want.get(f) for f in FIELDS)
 
 
 def merge(have, want):
@@ -140,15 +132,6 @@ def merge(have, want):
         merged["recipient_minutes"] = None
     return merged
 
-
-def replace(have, want):
-    """replaced: a domain gets exactly ``want``; the default entry cannot inherit, so unset fields keep their value."""
-    if want["domain"] == DEFAULT:
-        return merge(have, want)
-    return dict(want)
-
-
-# -- parse ---------------------------------------------------------------------
 
 _DETAIL_KEYS = {
     "concurrency limit": "concurrency_limit", "recipient limit": "recipient_limit", "limit type": "limit_type",
@@ -217,10 +200,7 @@ def parse(text):
 # -- render --------------------------------------------------------------------
 
 Q_MENU = r"Choose the operation you want to perform:[\s\S]*-\s*DEFAULT\s*-"
-
-
-def read_steps():
-    return [("menu", "DETAIL"), ("detail_domain", "all"), ("menu", "")]
+Q_DETAIL_DOMAIN = r"domain you wish to view"
 
 
 def _yes(flag):
@@ -267,37 +247,82 @@ def _default_questions(entry):
             (r"sort IP addresses within an MX", "choose:^%s$" % re.escape(IP_SORT[entry["ip_sort"]]), False)]
 
 
-def change_steps(operations):
-    """Steps: ("menu", verb) opens an operation; ("q", (pattern, answer, optional)) its questions."""
-    steps = []
-    for verb, entry in operations:
-        if verb == "delete":
-            steps += [("menu", "DELETE"), ("q", (r"domain you wish to delete", entry["domain"], False))]
-        elif entry["domain"] == DEFAULT:
-            steps.append(("menu", "DEFAULT"))
-            steps += [("q", item) for item in _default_questions(merge(FACTORY_DEFAULT, entry))]
-        else:
-            steps.append(("menu", "NEW" if verb == "create" else "EDIT"))
-            steps += [("q", item) for item in _domain_questions(entry, verb)]
-    if steps:
-        steps.append(("menu", ""))
-    return steps
+def _read_script():
+    return Script(COMMAND).menu("destconfig menu", Q_MENU, "DETAIL", operation=True).ask(Q_DETAIL_DOMAIN, "all") \
+        .menu("destconfig menu", Q_MENU, "").extend_rules(cluster.read_rules("Destination controls"))
 
 
-def rules_for(steps):
-    menu_answers = [answer for name, answer in steps if name == "menu"]
-    rules = [Rule(Q_MENU, menu_answers, menu=True, phase=True, name="destconfig menu")]
-    group = -1
-    for name, value in steps:
-        if name == "menu":
-            group += 1
-        elif name == "detail_domain":
-            rules.append(Rule(r"domain you wish to view", value, name="DETAIL domain", group=group))
-        else:
-            pattern, answer, optional = value
-            rules.append(Rule(pattern, answer, optional=optional, name=pattern, group=group))
-    return rules
+def _prepare(output):
+    entries = parse(output)
+    # technote 118177: the menu starts with "There are currently N entries configured." (DEFAULT not counted)
+    check_count(output, r"There are currently (\d+) entries configured", len([e for e in entries if e["domain"] != DEFAULT]),
+                "destination control entries")
+    return entries
 
 
-def dialogue_answers(steps):
-    return [value if name in ("menu", "detail_domain") else value[1] for name, value in steps]
+SOURCE = Source("destconfig", _read_script, _prepare)
+DOCUMENT = Document("destination_controls", SOURCE, lambda entries, scope: entries)
+
+
+class DestinationControls(TableResource):
+    """Destination controls (guide step S3). ``None`` in a domain's field means: use the default entry's value."""
+
+    name = "destination_controls"
+    label = "Destination controls"
+    info_key = "destination_controls"
+    command = COMMAND
+
+    def document_name(self):
+        return DOCUMENT.prefix
+
+    def normalise(self, entry, index):
+        return normalise_entry(entry, index)
+
+    def read(self, reader):
+        return Snapshot(reader.get(self.document_name()))
+
+    def parse(self, text):
+        return parse(text)
+
+    def key(self, entry):
+        return entry["domain"]
+
+    def equal(self, have, want):
+        return all(have.get(f) == want.get(f) for f in FIELDS)
+
+    def merge(self, have, want):
+        return merge(have, want)
+
+    def replace(self, have, want):
+        """replaced: a domain gets exactly ``want``; the default entry cannot inherit, so unset fields keep their value."""
+        if want["domain"] == DEFAULT:
+            return merge(have, want)
+        return dict(want)
+
+    def protected(self, key, snapshot):
+        return key == DEFAULT
+
+    def sort_key(self, entry, order):
+        return sort_key(entry)
+
+    def preflight(self, reader, plan):
+        check_profiles(reader, [e["bounce_profile"] for verb, e in plan.operations if verb != "delete" and e.get("bounce_profile")])
+
+    def render(self, plan, snapshot):
+        script = Script(COMMAND)
+        for verb, entry in plan.operations:
+            if verb == "delete":
+                script.menu("destconfig menu", Q_MENU, "DELETE", operation=True).ask(r"domain you wish to delete", entry["domain"])
+                continue
+            if entry["domain"] == DEFAULT:
+                script.menu("destconfig menu", Q_MENU, "DEFAULT", operation=True)
+                questions = _default_questions(merge(FACTORY_DEFAULT, entry))
+            else:
+                script.menu("destconfig menu", Q_MENU, "NEW" if verb == "create" else "EDIT", operation=True)
+                questions = _domain_questions(entry, verb)
+            for pattern, answer, optional in questions:
+                script.ask(pattern, answer, optional=optional)
+        return script.menu("destconfig menu", Q_MENU, "")
+
+    def to_diff(self, entries):
+        return dict((e["domain"], dict((f, e[f]) for f in FIELDS if e.get(f) is not None)) for e in entries)

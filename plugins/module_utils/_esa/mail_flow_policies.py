@@ -20,8 +20,11 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import hat
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import choose
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.sender_groups import (
-    NAME_RE, NAME_RULE, HatTable, all_members, choose)
+    NAME_RE, NAME_RULE, Q_KIND, HatKind)
 
 BEHAVIORS = {"accept": "Accept", "relay": "Relay", "reject": "Reject", "tcprefuse": "TCP Refuse", "continue": "Continue"}
 LEVELS = ("off", "preferred", "required")
@@ -50,7 +53,6 @@ RANGE = dict((p[0], p[3]) for p in PARAMETERS)
 # the value that turns a limit off (the HAT's own convention)
 LIMIT_OFF = {"max_recipients_per_hour": -1, "dhap_limit": 0}
 
-Q_KIND = r"Choose the type of entry to (create|edit|delete)"
 Q_NAME = r"Enter a name for this policy"
 Q_BEHAVIOR = r"Select a behavior for this policy"
 Q_CHANGE = r"change the parameters of this host access policy"
@@ -143,8 +145,8 @@ def normalise_entry(entry, index=None):
         comment = str(comment).strip()
         if "\n" in comment or comment == "-":
             raise PolicyError("%s.comment: must be one line and not '-'" % where)
-    return dict(name=name, behavior=behavior, parameters=parameters, comment=comment or None, _comment_set=comment is not None,
-                _where=where)
+    # comment: None = leave as it is, "" = remove it
+    return dict(name=name, behavior=behavior, parameters=parameters, comment=comment)
 
 
 def from_hat(policy):
@@ -166,38 +168,59 @@ def from_hat(policy):
                 comment=policy.get("comment") or None)
 
 
-class MailFlowPolicies(HatTable):
-    """The mail flow policies of one listener: the kind interface of resource.Table and table_module."""
+def policies_from_hat(table):
+    """Policies in entry form from a parsed HAT (``hat.parse``)."""
+    return [from_hat(p) for p in table["policies"]]
 
-    @staticmethod
-    def key(entry):
+
+class MailFlowPolicies(HatKind):
+    """The mail flow policies of one listener (guide step S9)."""
+
+    name = "mail_flow_policies"
+    label = "Mail flow policies (%s)"
+
+    def snapshot(self, document, listeners):
+        policies = document["policies"]
+        return Snapshot(policies, listeners=listeners, groups=document["sender_groups"], policies=policies,
+                        defaults=document.get("defaults") or {})
+
+    def halves(self, snapshot, after):
+        return snapshot.get("groups"), after
+
+    def info(self, reader):
+        return dict(policies=[dict(name=p["name"], behavior=p["behavior"]) for p in self.read(reader).entries or []])
+
+    def document(self, snapshot, after):
+        return dict(sender_groups=snapshot.get("groups"), policies=after, defaults=snapshot.get("defaults"))
+
+    def normalise(self, entry, index):
+        return normalise_entry(entry, index)
+
+    def parse(self, text):
+        return policies_from_hat(hat.parse(text))
+
+    def key(self, entry):
         return entry["name"].lower()
 
-    def protected(self, entry_key):
-        return entry_key in self.used_policies()
+    def describe(self, entry):
+        return "$" + entry["name"]
 
-    @staticmethod
-    def sort_key(dummy_entry):
+    def protected(self, key, snapshot):
+        return key in used_policies(snapshot.get("groups"))
+
+    def sort_key(self, entry, order):
         return 0    # policies keep their order; new ones are appended
 
-    @staticmethod
-    def equal(have, want):
+    def equal(self, have, want):
         return (have.get("behavior") == want.get("behavior") and (have.get("parameters") or {}) == (want.get("parameters") or {})
                 and have.get("comment") == want.get("comment"))
 
-    def used_policies(self):
-        """{policy key: [sender group names]}."""
-        used = {}
-        for group in self.groups or []:
-            if group.get("policy"):
-                used.setdefault(group["policy"].lower(), []).append(group["name"])
-        return used
-
     def default_value(self, name):
         """The listener's default for a parameter (None offline)."""
-        if not self.defaults or HAT_KEY[name] not in self.defaults:
+        defaults = self._defaults or {}
+        if HAT_KEY[name] not in defaults:
             return None
-        return from_hat(dict(name="default", parameters={HAT_KEY[name]: self.defaults[HAT_KEY[name]]}))["parameters"].get(name)
+        return from_hat(dict(name="default", parameters={HAT_KEY[name]: defaults[HAT_KEY[name]]}))["parameters"].get(name)
 
     def _consistent(self, entry, where):
         params = entry["parameters"]
@@ -217,115 +240,110 @@ class MailFlowPolicies(HatTable):
         params.update(want.get("parameters") or {})
         if "tls" in (want.get("parameters") or {}) and "verify_client_certificate" not in want["parameters"]:
             params["verify_client_certificate"] = (have.get("parameters") or {}).get("verify_client_certificate", False)
-        entry = dict(name=have["name"], behavior=want.get("behavior") or have["behavior"], parameters=params,
-                     comment=want["comment"] if want.get("_comment_set") else have.get("comment"))
-        return self._consistent(entry, want.get("_where", "config"))
+        return dict(name=have["name"], behavior=want.get("behavior") or have["behavior"], parameters=params,
+                    comment=(want["comment"] or None) if want.get("comment") is not None else have.get("comment"))
 
     def replace(self, have, want):
-        entry = dict(name=have["name"], behavior=want.get("behavior") or have["behavior"],
-                     parameters=dict(want.get("parameters") or {}), comment=want.get("comment"))
-        return self._consistent(entry, want.get("_where", "config"))
+        return dict(name=have["name"], behavior=want.get("behavior") or have["behavior"],
+                    parameters=dict(want.get("parameters") or {}), comment=want.get("comment") or None)
 
     def complete(self, entry):
-        out = dict(name=entry["name"], behavior=entry.get("behavior") or "accept", parameters=dict(entry.get("parameters") or {}),
-                   comment=entry.get("comment"))
-        return self._consistent(out, entry.get("_where", "config"))
+        return dict(name=entry["name"], behavior=entry.get("behavior") or "accept", parameters=dict(entry.get("parameters") or {}),
+                    comment=entry.get("comment") or None)
 
-    # -- read ------------------------------------------------------------------------
-    def parse(self, text):
-        self.read_hat(text)
-        return [from_hat(p) for p in self.policies]
-
-    # -- plan --------------------------------------------------------------------------
-    def plan_order(self, have, want, state, ops):
+    def plan(self, snapshot, want, state):
+        self._defaults = snapshot.get("defaults")
+        used = used_policies(snapshot.get("groups"))
         keys = [self.key(e) for e in want]
-        duplicates = sorted(set(k for k in keys if keys.count(k) > 1))
-        if duplicates:
-            raise PolicyError("config: the policies %s are listed more than once" % ", ".join(duplicates))
-        used = self.used_policies()
         if state == "overridden":
-            missing = [e["name"] for e in have if self.key(e) in used and self.key(e) not in keys]
+            missing = [e["name"] for e in snapshot.entries if self.key(e) in used and self.key(e) not in keys]
             if missing:
                 raise PolicyError("state=overridden would delete %s, used by sender groups (%s) of listener %s; list them in "
                                   "config or move those groups to another policy first (esa_sender_groups)"
                                   % (", ".join("$" + m for m in missing),
                                      "; ".join("%s: %s" % (m, ", ".join(used[m.lower()])) for m in missing), self.listener))
-        for verb, entry in ops:
+        result = super(MailFlowPolicies, self).plan(snapshot, want, state)
+        where = dict((k, "config[%d]" % i) for i, k in enumerate(keys))
+        for verb, entry in result.operations:
             if verb == "delete" and self.key(entry) in used:
                 raise PolicyError("policy $%s is used by the sender groups %s of listener %s and cannot be deleted; move "
                                   "those groups to another policy first (esa_sender_groups)"
                                   % (entry["name"], ", ".join(used[self.key(entry)]), self.listener))
-        return []
+            if verb in ("create", "update"):
+                self._consistent(entry, where.get(self.key(entry), "config"))
+        return result
 
-    # -- render ------------------------------------------------------------------------
-    def change_steps(self, operations):
-        have = dict((p["name"].lower(), from_hat(p)) for p in self.policies or [])
-        steps = []
-        for verb, entry in operations:
+    def render(self, plan, snapshot):
+        have = dict((p["name"].lower(), p) for p in snapshot.entries or [])
+        script = self.open_script()
+        for verb, entry in plan.operations:
             name = entry["name"]
             current = have.get(name.lower())
             if verb == "delete":
-                steps += [("hat_menu", "DELETE"), ("q", (Q_KIND, "choose:Policy", False)),
-                          ("q", (Q_DELETE, choose(name, "$"), False))]
+                self.hat_menu(script, "DELETE").ask(Q_KIND, "choose:Policy").ask(Q_DELETE, choose(name, "$"))
                 continue
             if verb == "create":
-                steps += [("hat_menu", "NEW"), ("q", (Q_KIND, "choose:Policy", False)), ("q", (Q_NAME, name, False))]
+                self.hat_menu(script, "NEW").ask(Q_KIND, "choose:Policy").ask(Q_NAME, name)
                 change = bool(entry["parameters"]) or bool(entry.get("comment"))
             else:
-                steps += [("hat_menu", "EDIT"), ("q", (Q_KIND, "choose:Policy", False)),
-                          ("q", (Q_EDIT, choose(current["name"] if current else name, "$"), False))]
+                self.hat_menu(script, "EDIT").ask(Q_KIND, "choose:Policy").ask(Q_EDIT, choose(current["name"] if current else name, "$"))
                 change = current is None or current.get("parameters") != entry["parameters"] or current.get("comment") != entry.get("comment")
-            steps.append(("q", (Q_BEHAVIOR, choose(BEHAVIORS[entry["behavior"]]), False)))
-            steps.append(("q", (Q_CHANGE, "Y" if change else "N", False)))
+            script.ask(Q_BEHAVIOR, choose(BEHAVIORS[entry["behavior"]])).ask(Q_CHANGE, "Y" if change else "N")
             if change:
-                steps += wizard_steps(entry["parameters"])
-                steps.append(("q", (Q_COMMENT, entry.get("comment") or ("-" if current and current.get("comment") else ""), False)))
-        return self.wrap(steps)
+                wizard(script, entry["parameters"])
+                script.ask(Q_COMMENT, entry.get("comment") or ("-" if current and current.get("comment") else ""))
+        return self.close_script(script)
+
+    def to_diff(self, entries):
+        return to_diff(entries)
+
+
+def used_policies(groups):
+    """{policy key: [sender group names]}."""
+    used = {}
+    for group in groups or []:
+        if group.get("policy"):
+            used.setdefault(group["policy"].lower(), []).append(group["name"])
+    return used
 
 
 def _yes_no(value):
     return "default" if value is None else ("Y" if value else "N")
 
 
-def wizard_steps(params):
-    """Answers for every question of the policy parameter wizard (``default`` = no override)."""
-    steps = []
+def wizard(script, params):
+    """Answer every question of the policy parameter wizard (``default`` = no override)."""
     for name in ("max_message_size", "max_concurrency", "max_messages_per_connection", "max_recipients_per_message"):
         value = params.get(name)
-        steps.append(("q", (WIZARD[name], "default" if value is None else str(value), False)))
+        script.ask(WIZARD[name], "default" if value is None else str(value))
     for name in ("max_recipients_per_hour", "dhap_limit"):
         value = params.get(name)
         enable, number = WIZARD[name]
         if value is None:
-            steps.append(("q", (enable, "default", False)))
+            script.ask(enable, "default")
         elif value == LIMIT_OFF[name]:
-            steps.append(("q", (enable, "N", False)))
+            script.ask(enable, "N")
         else:
-            steps += [("q", (enable, "Y", False)), ("q", (number, str(value), False))]
+            script.ask(enable, "Y").ask(number, str(value))
     for name in ("senderbase_flow_control", "anti_spam", "anti_virus"):
-        steps.append(("q", (WIZARD[name], _yes_no(params.get(name)), False)))
+        script.ask(WIZARD[name], _yes_no(params.get(name)))
     tls = params.get("tls")
     if tls is None:
-        steps.append(("q", (WIZARD["tls"], "default", False)))
+        script.ask(WIZARD["tls"], "default")
     else:
         label = {"off": "No", "preferred": "Preferred", "required": "Required"}[tls]
         if tls != "off" and params.get("verify_client_certificate"):
             label += " - Verify"
-        steps.append(("q", (WIZARD["tls"], choose(label), False)))
+        script.ask(WIZARD["tls"], choose(label))
         if tls != "off":
-            steps.append(("q", (Q_DEMO_CERT, "Y", True)))
+            script.ask(Q_DEMO_CERT, "Y", optional=True)
     auth = params.get("smtp_auth")
-    steps.append(("q", (WIZARD["smtp_auth"], "default" if auth is None else
-                        choose({"off": "No", "preferred": "Preferred", "required": "Required"}[auth]), False)))
-    steps.append(("q", (WIZARD["require_tls_for_smtp_auth"], _yes_no(params.get("require_tls_for_smtp_auth")), True)))
-    return steps
+    script.ask(WIZARD["smtp_auth"], "default" if auth is None else
+               choose({"off": "No", "preferred": "Preferred", "required": "Required"}[auth]))
+    script.ask(WIZARD["require_tls_for_smtp_auth"], _yes_no(params.get("require_tls_for_smtp_auth")), optional=True)
+    return script
 
 
 def to_diff(entries):
     return dict((e["name"], dict(behavior=e.get("behavior"), parameters=e.get("parameters") or {}, comment=e.get("comment")))
                 for e in entries)
-
-
-def guard_groups(groups):
-    """Sender groups in the form relay_guard.check takes."""
-    return [dict(name=g["name"], members=all_members(g), policy=g.get("policy")) for g in groups]

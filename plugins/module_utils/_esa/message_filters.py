@@ -18,8 +18,10 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import filter_language
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import Rule
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, filter_language, relay_guard
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source, check_count
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot, TableResource
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "filters"
 Q_MENU = r"Choose the operation you want to perform:[\s\S]*-\s*ROLLOVERNOW\s*-"
@@ -85,15 +87,20 @@ def parse(text):
     return entries
 
 
-def read_filters(client):
-    """The filters as the session sees them (committed plus pending): [{name, body, active}]."""
-    out = client.dialogue(COMMAND, rules_for(read_steps()))
-    return [dict(name=e["name"], body=e["body"], active=e["active"]) for e in parse(out["output"])]
-
-
-def read_steps():
+def _read_script():
     # with no filters defined, DETAIL asks nothing
-    return [("menu", "DETAIL"), ("q", (Q_RANGE, "all", True)), ("menu", "")]
+    return Script(COMMAND).menu("filters menu", Q_MENU, "DETAIL", operation=True).ask(Q_RANGE, "all", optional=True) \
+        .menu("filters menu", Q_MENU, "").extend_rules(cluster.read_rules("Message filters"))
+
+
+def _prepare(output):
+    entries = [dict(name=e["name"], body=e["body"], active=e["active"]) for e in parse(output)]
+    check_count(output, r"There are currently (\d+) filters? defined", len(entries), "message filters")
+    return entries
+
+
+SOURCE = Source("filters", _read_script, _prepare)
+DOCUMENT = Document("message_filters", SOURCE, lambda entries, scope: entries)
 
 
 def script_lines(entry):
@@ -101,32 +108,46 @@ def script_lines(entry):
     return ["%s: %s" % (entry["name"], entry["body"]), "."]
 
 
-class MessageFilters(object):
-    """The filter list; the kind interface of resource.Table and table_module."""
+def _might_guard(entry):
+    body = entry.get("body") or ""
+    return "sendergroup" in body and re.search(r"\bheader\(", body) and re.search(r"\bdrop\(\)", body)
 
+
+class MessageFilters(TableResource):
+    """The message filter list (guide step S12). Bodies can hold the outbound secret: ``secrets`` masks it."""
+
+    name = "message_filters"
+    label = "Message filters"
+    info_key = "message_filters"
+
+    @classmethod
+    def gather(cls, reader):
+        # names and flags only: bodies can embed secrets (the outbound header secret)
+        return [dict(name=f["name"], active=f["active"]) for f in cls().read(reader).entries]
     command = COMMAND
 
-    def __init__(self):
-        self.have = {}
-        self.final_order = []
+    def document_name(self):
+        return DOCUMENT.prefix
 
-    @staticmethod
-    def key(entry):
+    def secrets(self):
+        return list(self.params.get("secrets") or [])
+
+    def normalise(self, entry, index):
+        return normalise_entry(entry, index)
+
+    def read(self, reader):
+        return Snapshot(reader.get(self.document_name()))
+
+    def parse(self, text):
+        return [dict(name=e["name"], body=e["body"], active=e["active"]) for e in parse(text)]
+
+    def key(self, entry):
         return entry["name"]
 
-    @staticmethod
-    def protected(dummy_key):
-        return False
-
-    def sort_key(self, entry):
-        return self.final_order.index(entry["name"]) if entry["name"] in self.final_order else len(self.final_order)
-
-    @staticmethod
-    def equal(have, want):
+    def equal(self, have, want):
         return have.get("body") == want.get("body") and bool(have.get("active")) == bool(want.get("active"))
 
-    @staticmethod
-    def merge(have, want):
+    def merge(self, have, want):
         merged = dict(have)
         for field in ("body", "active"):
             if want.get(field) is not None:
@@ -136,28 +157,18 @@ class MessageFilters(object):
     def replace(self, have, want):
         return self.merge(have, dict(want, active=True if want.get("active") is None else want["active"]))
 
-    @staticmethod
-    def complete(entry):
+    def complete(self, entry):
         if entry.get("body") is None:
             raise FilterError("config: filter %r does not exist yet, so it needs a body" % entry["name"])
         return dict(entry, active=True if entry.get("active") is None else entry["active"])
 
-    def parse(self, text):
-        entries = [dict(name=e["name"], body=e["body"], active=e["active"]) for e in parse(text)]
-        self.have = dict((e["name"], e) for e in entries)
-        self.final_order = [e["name"] for e in entries]
-        return entries
-
-    @staticmethod
-    def read_steps():
-        return read_steps()
-
-    def plan_order(self, have, want, state, ops):
-        """Work out the order after ``ops``; with overridden, add MOVEs so it equals config's order."""
-        order = [e["name"] for e in have]
-        for verb, entry in ops:
+    def order(self, snapshot, want, state, operations):
+        """The order after ``operations``; with overridden, MOVEs so that it equals config's order."""
+        have = dict((e["name"], e) for e in snapshot.entries)
+        order = [e["name"] for e in snapshot.entries]
+        for verb, entry in operations:
             name = entry["name"]
-            if verb == "delete" or (verb == "update" and self.have.get(name, {}).get("body") != entry["body"]):
+            if verb == "delete" or (verb == "update" and have.get(name, {}).get("body") != entry["body"]):
                 order = [n for n in order if n != name]
             if verb == "create" or (verb == "update" and name not in order):
                 order.append(name)
@@ -169,58 +180,46 @@ class MessageFilters(object):
                 first = next(i for i, (a, b) in enumerate(zip(order + [None] * len(desired), desired)) if a != b)
                 moves = [("move", dict(name=n)) for n in desired[first:]]
                 order = desired
-        self.final_order = order
-        return moves
+        return moves, order
 
-    def change_steps(self, operations):
-        steps = []
-        for verb, entry in operations:
+    def guard(self, reader, snapshot, plan, check_mode):
+        """Weakening a filter that guards a relaying sender group re-opens the relay (refused)."""
+        after = dict((e["name"], e) for e in plan.after)
+        weakened = [e for e in snapshot.entries if _might_guard(e) and e["active"] and (
+            e["name"] not in after or not after[e["name"]].get("active") or after[e["name"]].get("body") != e.get("body"))]
+        if not weakened or self.params.get("allow_open_relay"):
+            return []
+        groups, behaviors = [], {}
+        for listener in reader.get("listeners"):
+            document = reader.get("hat/%s" % listener["name"]) or dict(sender_groups=[], policies=[])
+            for policy in document["policies"]:
+                behaviors[policy["name"]] = (policy.get("behavior") or "").upper()
+            groups += [dict(name=g["name"], members=list(g.get("members") or []), policy=g.get("policy"))
+                       for g in document["sender_groups"]]
+        return relay_guard.check(groups, behaviors, plan.after)
+
+    def render(self, plan, snapshot):
+        have = dict((e["name"], e) for e in snapshot.entries)
+        script = Script(COMMAND)
+        for verb, entry in plan.operations:
             name = entry["name"]
-            old = self.have.get(name)
+            old = have.get(name)
             if verb == "delete":
-                steps += [("menu", "DELETE"), ("q", (Q_RANGE, name, False))]
+                script.menu("filters menu", Q_MENU, "DELETE", operation=True).ask(Q_RANGE, name)
             elif verb == "move":
-                steps += [("menu", "MOVE"), ("q", (Q_MOVE, name, False)), ("q", (Q_BEFORE, "last", False))]
+                script.menu("filters menu", Q_MENU, "MOVE", operation=True).ask(Q_MOVE, name).ask(Q_BEFORE, "last")
             elif verb == "update" and old is not None and old.get("body") == entry["body"]:
-                steps += [("menu", "SET"), ("q", (Q_RANGE, name, False)),
-                          ("q", (Q_ATTRIBUTE, "active" if entry["active"] else "inactive", False))]
+                script.menu("filters menu", Q_MENU, "SET", operation=True).ask(Q_RANGE, name) \
+                    .ask(Q_ATTRIBUTE, "active" if entry["active"] else "inactive")
             else:
                 if verb == "update":
-                    steps += [("menu", "DELETE"), ("q", (Q_RANGE, name, False))]
+                    script.menu("filters menu", Q_MENU, "DELETE", operation=True).ask(Q_RANGE, name)
                 lines = script_lines(entry)
-                steps += [("menu", "NEW"), ("q", (Q_SCRIPT, lines[0], False)), ("more", lines[1:])]
+                script.menu("filters menu", Q_MENU, "NEW", operation=True).ask(Q_SCRIPT, lines[0]) \
+                    .raw_lines(Q_MORE, lines[1:], name="filter script lines")
                 if not entry["active"]:
-                    steps += [("menu", "SET"), ("q", (Q_RANGE, name, False)), ("q", (Q_ATTRIBUTE, "inactive", False))]
-        if steps:
-            steps.append(("menu", ""))
-        return steps
+                    script.menu("filters menu", Q_MENU, "SET", operation=True).ask(Q_RANGE, name).ask(Q_ATTRIBUTE, "inactive")
+        return script.menu("filters menu", Q_MENU, "")
 
-    @staticmethod
-    def rules_for(steps):
-        return rules_for(steps)
-
-    @staticmethod
-    def dialogue_answers(steps):
-        answers = []
-        for name, value in steps:
-            if name == "q":
-                answers.append(value[1])
-            elif name == "more":
-                answers += value
-            else:
-                answers.append(value)
-        return answers
-
-
-def rules_for(steps):
-    rules = [Rule(Q_MENU, [a for n, a in steps if n == "menu"], menu=True, phase=True, name="filters menu")]
-    group = -1
-    for name, value in steps:
-        if name == "menu":
-            group += 1
-        elif name == "more":
-            rules.append(Rule(Q_MORE, value, menu=True, name="filter script lines", group=group))
-        elif name == "q":
-            pattern, answer, optional = value
-            rules.append(Rule(pattern, answer, optional=optional, name=pattern, group=group))
-    return rules
+    def to_diff(self, entries):
+        return dict((e["name"], dict(body=e.get("body"), active=e.get("active"))) for e in entries)

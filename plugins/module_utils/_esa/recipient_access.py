@@ -9,7 +9,7 @@ This module is PRIVATE to the collection. It can change at any time.
 An entry: ``address``, ``action`` (accept, reject, tcprefuse, continue),
 ``smtp_response_code``, ``smtp_response_text``, ``bypass_receiving_control``,
 ``bypass_ldap_accept``, ``bypass_call_ahead``. The table is read from the
-``showconfig`` XML (``<rat>``, esa.md section 3), which carries every field;
+``showconfig`` XML (``<rat>``, docs/asyncos-cli.md "showconfig and saveconfig"), which carries every field;
 PRINT and the export file carry only address and action, and are accepted by
 ``parse`` too.
 """
@@ -19,12 +19,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import xml.etree.ElementTree as ET
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import Rule
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot, TableResource
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 WRITE_COMMAND = "listenerconfig"
-READ_COMMAND = "showconfig"
+Q_RAT_MENU = r"- PRINT - Display the table"
 ALL = "ALL"
 ACTIONS = {"accept": "Accept", "reject": "Reject", "tcprefuse": "TCP Refuse", "continue": "Continue"}
 FLAGS = ("bypass_receiving_control", "bypass_ldap_accept", "bypass_call_ahead")
@@ -87,35 +87,82 @@ def complete(entry):
     return out
 
 
-class RecipientAccess(object):
-    """The RAT of one listener: the kind interface of resource.Table and table_module."""
+def entries_from_xml(listener):
+    """The RAT entries of one ``<listener>`` element of the configuration XML (every field)."""
+    entries = []
+    rat = listener.find("rat")
+    for item in (rat.findall("rat_entry") if rat is not None else []):
+        params = item.find("rat_params")
 
+        def param(tag, params=params):
+            return params.findtext(tag) if params is not None else None
+
+        code = param("smtp_response_code")
+        entries.append(dict(
+            address=(item.findtext("rat_address") or "").strip(),
+            action=(item.findtext("access") or "").strip().lower(),
+            smtp_response_code=int(code) if code and code.strip() else None,
+            smtp_response_text=param("smtp_response_text") if code and code.strip() else None,
+            bypass_receiving_control=param("bypass_receiving_control") == "yes",
+            bypass_ldap_accept=param("bypass_ldap_accept") == "yes",
+            bypass_call_ahead=param("bypass_call_ahead") == "yes",
+        ))
+    return sorted(entries, key=lambda e: e["address"] == ALL)
+
+
+class RecipientAccess(TableResource):
+    """The RAT of one listener (guide step S4)."""
+
+    name = "recipient_access"
+    label = "Recipient access (%s)"
     command = WRITE_COMMAND
-    read_command = READ_COMMAND
+    confirm_overridden = True
+    info_key = "recipient_access"
+    scoped = True
 
-    def __init__(self, listener):
-        self.listener = listener
-        self.listeners = None
+    @classmethod
+    def applies_to(cls, listener):
+        return listener["type"] == "public"
 
-    @staticmethod
-    def key(entry):
+    @property
+    def listener(self):
+        return self.scope
+
+    def document_name(self):
+        return "rat/%s" % self.listener
+
+    def normalise(self, entry, index):
+        return normalise_entry(entry, index)
+
+    def read(self, reader):
+        return Snapshot(reader.get(self.document_name()), listeners=reader.get("listeners"))
+
+    def check(self, snapshot):
+        listeners = dict((item["name"], item["type"]) for item in snapshot.get("listeners") or [])
+        if self.listener not in listeners:
+            raise ValueError("listener: %r not found on the appliance (listeners: %s)"
+                             % (self.listener, ", ".join(sorted(listeners)) or "none"))
+        if listeners[self.listener] == "private":
+            raise ValueError("listener: %r is a private listener; private listeners have no Recipient Access Table "
+                             "(relaying is controlled by their HAT)" % self.listener)
+
+    def parse(self, text):
+        return parse_print(text)
+
+    def key(self, entry):
         return entry["address"]
 
-    @staticmethod
-    def protected(entry_key):
-        return entry_key == ALL
+    def protected(self, key, snapshot):
+        return key == ALL
 
-    @staticmethod
-    def sort_key(entry):
-        # keeps table order (stable sort); ALL is always last
-        return entry["address"] == ALL
+    def sort_key(self, entry, order):
+        # table order; ALL is always last
+        return (entry["address"] == ALL, order.index(entry["address"]) if order and entry["address"] in order else 0)
 
-    @staticmethod
-    def equal(have, want):
+    def equal(self, have, want):
         return all(have.get(f) == want.get(f) for f in FIELDS)
 
-    @staticmethod
-    def merge(have, want):
+    def merge(self, have, want):
         merged = dict(have)
         for field in FIELDS:
             if want.get(field) is not None:
@@ -125,132 +172,39 @@ class RecipientAccess(object):
                 merged[flag] = False
         return merged
 
-    @staticmethod
-    def replace(dummy_have, want):
-        return complete(want)
-
-    @staticmethod
-    def complete(entry):
+    def complete(self, entry):
         return complete(entry)
 
-    # -- parse -------------------------------------------------------------
-
-    def parse(self, text):
-        if "<rat" in text or "<listener" in text:
-            return self.parse_xml(text)
-        return parse_print(text)
-
-    def parse_xml(self, text):
-        start = text.find("<")
-        root = ET.fromstring(text[start:] if text[start:].startswith("<config") or text[start:].startswith("<?xml")
-                             else "<config>%s</config>" % text[start:])
-        self.listeners = {}
-        entries = None
-        for listener in root.iter("listener"):
-            name = (listener.findtext("listener_name") or "").strip()
-            self.listeners[name] = (listener.findtext("type") or "").strip()
-            if name != self.listener:
-                continue
-            entries = []
-            rat = listener.find("rat")
-            for item in (rat.findall("rat_entry") if rat is not None else []):
-                params = item.find("rat_params")
-
-                def param(tag, params=params):
-                    return (params.findtext(tag) if params is not None else None)
-
-                code = param("smtp_response_code")
-                text_value = param("smtp_response_text")
-                entries.append(dict(
-                    address=(item.findtext("rat_address") or "").strip(),
-                    action=(item.findtext("access") or "").strip().lower(),
-                    smtp_response_code=int(code) if code and code.strip() else None,
-                    smtp_response_text=text_value if code and code.strip() else None,
-                    bypass_receiving_control=param("bypass_receiving_control") == "yes",
-                    bypass_ldap_accept=param("bypass_ldap_accept") == "yes",
-                    bypass_call_ahead=param("bypass_call_ahead") == "yes",
-                ))
-        return sorted(entries or [], key=self.sort_key)
-
-    def check_listener(self):
-        """After a read: fail (ValueError) when the listener is unknown or has no RAT."""
-        if self.listeners is None:
-            return
-        if self.listener not in self.listeners:
-            raise ValueError("listener: %r not found on the appliance (listeners: %s)"
-                             % (self.listener, ", ".join(sorted(self.listeners)) or "none"))
-        if self.listeners[self.listener] == "private":
-            raise ValueError("listener: %r is a private listener; private listeners have no Recipient Access Table "
-                             "(relaying is controlled by their HAT)" % self.listener)
-
-    # -- render ------------------------------------------------------------
-
-    @staticmethod
-    def read_steps():
-        return [("passphrase", "1")]
-
-    def change_steps(self, operations):
-        steps = []
-        for verb, entry in operations:
+    def render(self, plan, snapshot):
+        script = Script(self.command).enter_listener(self.listener, "RCPTACCESS")
+        for verb, entry in plan.operations:
             if verb == "delete":
-                steps += [("rat_menu", "DELETE"), ("q", (r"Enter the address to delete", entry["address"], False))]
+                script.menu("RAT menu", Q_RAT_MENU, "DELETE", operation=True).ask(r"Enter the address to delete", entry["address"])
                 continue
             entry = complete(entry)
             if verb == "create":
-                steps += [("rat_menu", "NEW"), ("q", (r"recipient address for this entry", entry["address"], False)),
-                          ("q", (r"Select the action to apply", "choose:^%s$" % ACTIONS[entry["action"]], False))]
+                script.menu("RAT menu", Q_RAT_MENU, "NEW", operation=True) \
+                    .ask(r"recipient address for this entry", entry["address"]) \
+                    .ask(r"Select the action to apply", "choose:^%s$" % ACTIONS[entry["action"]])
             else:
-                steps += [("rat_menu", "EDIT"), ("q", (r"Enter the address to edit", entry["address"], False)),
-                          ("q", (r"What access for", "choose:^%s$" % ACTIONS[entry["action"]], False))]
+                script.menu("RAT menu", Q_RAT_MENU, "EDIT", operation=True) \
+                    .ask(r"Enter the address to edit", entry["address"]) \
+                    .ask(r"What access for", "choose:^%s$" % ACTIONS[entry["action"]])
             has_response = entry["smtp_response_code"] is not None
-            steps.append(("q", (r"specify a custom SMTP response", "Y" if has_response else "N", entry["action"] == "tcprefuse")))
+            script.ask(r"specify a custom SMTP response", "Y" if has_response else "N", optional=entry["action"] == "tcprefuse")
             if has_response:
                 lines = (entry["smtp_response_text"] or "").split("\n")
-                steps += [("q", (r"SMTP code to use in the response", str(entry["smtp_response_code"]), False)),
-                          ("q", (r"Enter your custom SMTP response", lines[0], False))]
+                script.ask(r"SMTP code to use in the response", str(entry["smtp_response_code"])) \
+                    .ask(r"Enter your custom SMTP response", lines[0])
                 if lines[0]:
-                    steps.append(("more", lines[1:] + [""]))
+                    script.raw_lines(r"^\[\]>$", lines[1:] + [""], name="response text lines")
             for flag, pattern in (("bypass_receiving_control", r"bypass receiving control"),
                                   ("bypass_ldap_accept", r"bypass LDAP ACCEPT"), ("bypass_call_ahead", r"bypass SMTP Call-Ahead")):
-                steps.append(("q", (pattern, "Y" if entry[flag] else "N", entry["action"] != "accept")))
-        if steps:
-            steps = [("top", "EDIT"), ("listener", self.listener), ("listener_menu", "RCPTACCESS")] + steps + \
-                    [("rat_menu", ""), ("listener_menu", ""), ("top", "")]
-        return steps
+                script.ask(pattern, "Y" if entry[flag] else "N", optional=entry["action"] != "accept")
+        return script.leave_listener("RAT menu", Q_RAT_MENU)
 
-    @staticmethod
-    def rules_for(steps):
-        if steps == [("passphrase", "1")]:
-            return [Rule(r"Choose the passphrase option", "1", name="passphrase option"),
-                    Rule(r"Do you want to mask the passphrase", "Y", optional=True, name="mask passphrase")]
-        rules = [
-            Rule(r"- NEW - Create a new listener", [a for n, a in steps if n == "top"], menu=True, name="listeners menu"),
-            Rule(r"name or number of the listener you wish to edit", [a for n, a in steps if n == "listener"], name="listener"),
-            Rule(r"- RCPTACCESS -", [a for n, a in steps if n == "listener_menu"], menu=True, name="listener menu"),
-            Rule(r"- PRINT - Display the table", [a for n, a in steps if n == "rat_menu"], menu=True, phase=True, name="RAT menu"),
-        ]
-        group = -1
-        for name, value in steps:
-            if name == "rat_menu":
-                group += 1
-            elif name == "more":
-                rules.append(Rule(r"^\[\]>$", value, menu=True, name="response text lines", group=group))
-            elif name == "q":
-                pattern, answer, optional = value
-                rules.append(Rule(pattern, answer, optional=optional, name=pattern, group=group))
-        return rules
-
-    @staticmethod
-    def dialogue_answers(steps):
-        answers = []
-        for name, value in steps:
-            if name == "q":
-                answers.append(value[1])
-            elif name == "more":
-                answers += value
-            else:
-                answers.append(value)
-        return answers
+    def to_diff(self, entries):
+        return dict((e["address"], dict((f, e.get(f)) for f in FIELDS if e.get(f) not in (None, False))) for e in entries)
 
 
 def parse_print(text):

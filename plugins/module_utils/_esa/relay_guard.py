@@ -2,7 +2,7 @@
 # Copyright (c) mailops.secure_email contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The open-relay guard (ARCHITECTURE section 1, guide steps S8 and S12).
+"""The open-relay guard (docs/design.md, "The open-relay guard"; guide steps S8 and S12).
 
 This module is PRIVATE to the collection. It can change at any time.
 
@@ -20,6 +20,13 @@ __metaclass__ = type
 
 import ipaddress
 import re
+
+# The option of esa_sender_groups and esa_mail_flow_policies that names filters an earlier task of the play adds.
+PLANNED_FILTERS = dict(type="list", elements="dict", default=[], options=dict(
+    name=dict(type="str", required=True),
+    body=dict(type="str"),
+    active=dict(type="bool", default=True),
+))
 
 SHARED_DOMAIN_SUFFIXES = ("protection.outlook.com", "outlook.com")
 # Exchange Online Protection's published SMTP ranges (Microsoft "Office 365 URLs and IP address
@@ -94,3 +101,22 @@ def check(groups, policies, filters):
             "appliance), or set allow_open_relay=true to accept the risk."
             % (group["name"], "$" + group["policy"] if group.get("policy") else "RELAY", ", ".join(shared), group["name"]))
     return problems
+
+
+def check_change(reader, params, check_mode, before, after):
+    """Problems and warnings of a HAT change. ``before``/``after``: (groups, {policy: behavior}) of the listener.
+
+    The filters are the session's (committed or written earlier in this login). In check mode an earlier task's
+    filter is not on the appliance, so the play's ``planned_filters`` count too.
+    """
+    filters = [dict(f) for f in reader.get("message_filters")]
+    if check_mode:
+        filters += [f for f in params.get("planned_filters") or [] if f.get("body")]
+    problems = check(after[0], after[1], filters)
+    if not problems:
+        return [], []
+    already = set(check(before[0], before[1], filters))
+    problems = [("(already on the appliance, kept by this change) " if p in already else "") + p for p in problems]
+    if params.get("allow_open_relay"):
+        return [], ["allow_open_relay=true: " + p for p in problems]
+    return problems, []

@@ -24,13 +24,12 @@ __metaclass__ = type
 
 import ipaddress
 import re
-import xml.etree.ElementTree as ET
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import hat
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import Rule
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import hat, relay_guard
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot, TableResource
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script, choose
 
 WRITE_COMMAND = "listenerconfig"
-READ_COMMAND = "showconfig"
 ALL = "ALL"
 DNS_VERIFICATION = hat.DNS_VERIFICATION
 DNS_QUESTIONS = {
@@ -48,10 +47,7 @@ MEMBER_FORMS = ("an IPv4 or IPv6 address, a partial IPv4 address (10.1.), a last
                 "CIDR (10.0.0.0/8, 2001:db8::/32), a hostname (mail.example.com), a partial domain (.example.com), "
                 "SBO:<number> or dnslist[<zone>]")
 
-# Rule patterns (texts of lab/README.md, HOSTACCESS).
-Q_LISTENERS = r"- NEW - Create a new listener"
-Q_LISTENER = r"name or number of the listener you wish to edit"
-Q_LISTENER_MENU = r"- HOSTACCESS -"
+# Question patterns of hostaccess (docs/asyncos-cli.md, "listenerconfig: HAT and RAT").
 Q_HAT_MENU = r"- DEFAULT - Set the defaults"
 Q_GROUP_MENU = r"- POLICY - Change the policy settings"
 Q_KIND = r"Choose the type of entry to (create|edit|delete)"
@@ -248,162 +244,139 @@ def normalise_entry(entry, index=None):
     if name == ALL and (members or sbrs is not None or dns):
         raise SenderGroupError("%s: the ALL sender group matches every sender; it takes no members, sbrs or "
                                "dns_verification (only policy and comment)" % where)
-    return dict(name=name, members=members, sbrs=sbrs, policy=policy, comment=comment or None if comment is not None else None,
-                dns_verification=dns, _comment_set=comment is not None)
+    # comment: None = leave as it is, "" = remove it
+    return dict(name=name, members=members, sbrs=sbrs, policy=policy, comment=comment, dns_verification=dns)
 
 
-def _clean(entry):
-    return dict((k, entry.get(k)) for k in ("name",) + FIELDS)
+def groups_from_hat(table):
+    """Sender groups in entry form from a parsed HAT (``hat.parse``)."""
+    groups = []
+    for group in table["sender_groups"]:
+        members, sbrs = split_members(group["members"])
+        groups.append(dict(name=group["name"], members=members, sbrs=sbrs, policy=group["policy"],
+                           comment=group.get("comment") or None,
+                           dns_verification=[d for d in DNS_VERIFICATION if d in (group.get("dns_verification") or [])]))
+    return groups
 
 
-# -- the listener's HAT in the XML ---------------------------------------------------------
-def listener_hats(text):
-    """{listener: (type, hat text)} from showconfig XML."""
-    start = text.find("<")
-    body = re.sub(r"<!DOCTYPE[^>]*>", "", text[start:])
-    root = ET.fromstring(body if body.lstrip().startswith(("<config", "<?xml")) else "<config>%s</config>" % body)
-    result = {}
-    for listener in root.iter("listener"):
-        name = (listener.findtext("listener_name") or "").strip()
-        defaults = {}
-        for child in listener:
-            if child.tag.startswith("hat_default_"):
-                defaults[child.tag[len("hat_default_"):]] = (child.text or "").strip()
-        result[name] = dict(type=(listener.findtext("type") or "").strip(), hat=listener.findtext("hat") or "", defaults=defaults)
-    return result
-
-
-class HatTable(object):
-    """Shared by sender groups and policies: the read of one listener's HAT."""
+class HatKind(TableResource):
+    """Shared by sender groups and mail flow policies: the HAT of one listener (document ``hat/<listener>``)."""
 
     command = WRITE_COMMAND
-    read_command = READ_COMMAND
+    table_menu = ("HOSTACCESS menu", Q_HAT_MENU)
+    info_key = "hat"
+    scoped = True
 
-    def __init__(self, listener):
-        self.listener = listener
-        self.listeners = None
-        self.groups = None      # sender groups of the listener, as read (the other half for the guard)
-        self.policies = None    # [{name, behavior, parameters, comment}] as read
-        self.defaults = None    # hat_default_* values (text)
-        self.final_order = []
-        self.warn = None        # set in check mode: unknown policies warn instead of failing
+    @property
+    def listener(self):
+        return self.scope
 
-    def read_hat(self, text):
-        """Parse showconfig XML, or a bare HAT text (PRINT/EXPORT), into self.groups / self.policies."""
-        if "<hat" in text or "<listener" in text:
-            self.listeners = listener_hats(text)
-            item = self.listeners.get(self.listener)
-            table = hat.parse(item["hat"]) if item else dict(policies=[], sender_groups=[])
-            self.defaults = item["defaults"] if item else {}
-        else:
-            table = hat.parse(text)
-            self.defaults = {}
-        self.policies = [dict(name=p["name"], behavior=(p["behavior"] or "").upper(), parameters=dict(p["parameters"]),
-                              comment=p.get("comment")) for p in table["policies"]]
-        groups = []
-        for group in table["sender_groups"]:
-            members, sbrs = split_members(group["members"])
-            groups.append(dict(name=group["name"], members=members, sbrs=sbrs, policy=group["policy"],
-                               comment=group.get("comment") or None,
-                               dns_verification=[d for d in DNS_VERIFICATION if d in (group.get("dns_verification") or [])]))
-        self.groups = groups
-        return table
+    def document_name(self):
+        return "hat/%s" % self.listener
 
-    def check_listener(self):
-        """After a read: fail (ValueError) when the listener is unknown."""
-        if self.listeners is None:
-            return
-        if self.listener not in self.listeners:
+    def read(self, reader):
+        document = reader.get(self.document_name())
+        listeners = reader.get("listeners")
+        if document is None:
+            return Snapshot(None, listeners=listeners, groups=[], policies=[], defaults={})
+        return self.snapshot(document, listeners)
+
+    def check(self, snapshot):
+        if snapshot.entries is None:
             raise ValueError("listener: %r not found on the appliance (listeners: %s)"
-                             % (self.listener, ", ".join(sorted(self.listeners)) or "none"))
+                             % (self.listener, ", ".join(sorted(l["name"] for l in snapshot.get("listeners") or [])) or "none"))
 
-    def find_policy(self, name):
-        for policy in self.policies or []:
-            if policy["name"].lower() == (name or "").lower():
-                return policy
-        return None
+    def empty(self):
+        return self.snapshot(dict(sender_groups=[], policies=[], defaults={}), None)
 
-    @staticmethod
-    def read_steps():
-        return [("passphrase", "1")]
+    def open_script(self):
+        return Script(self.command).enter_listener(self.listener, "HOSTACCESS")
 
-    def wrap(self, steps):
-        if not steps:
-            return steps
-        return [("top", "EDIT"), ("listener", self.listener), ("listener_menu", "HOSTACCESS")] + steps + \
-            [("hat_menu", ""), ("listener_menu", ""), ("top", "")]
+    def close_script(self, script):
+        return script.leave_listener(*self.table_menu)
 
-    @staticmethod
-    def rules_for(steps):
-        if steps == [("passphrase", "1")]:
-            return [Rule(r"Choose the passphrase option", "1", name="passphrase option"),
-                    Rule(r"Do you want to mask the passphrase", "Y", optional=True, name="mask passphrase")]
-        rules = [
-            Rule(Q_LISTENERS, [a for n, a in steps if n == "top"], menu=True, name="listeners menu"),
-            Rule(Q_LISTENER, [a for n, a in steps if n == "listener"], name="listener"),
-            Rule(Q_LISTENER_MENU, [a for n, a in steps if n == "listener_menu"], menu=True, name="listener menu"),
-            Rule(Q_HAT_MENU, [a for n, a in steps if n == "hat_menu"], menu=True, phase=True, name="HOSTACCESS menu"),
-        ]
-        group = -1
-        sub = {}
-        for name, value in steps:
-            if name == "hat_menu":
-                group += 1
-            elif name == "group_menu":
-                sub.setdefault(group, []).append(value)
-            elif name == "q":
-                pattern, answer, optional = value
-                rules.append(Rule(pattern, answer, optional=optional, name=pattern, group=group))
-        for number, answers in sorted(sub.items()):
-            rules.append(Rule(Q_GROUP_MENU, answers, menu=True, name="sender group menu", group=number))
-        return rules
+    def hat_menu(self, script, verb):
+        return script.menu(self.table_menu[0], self.table_menu[1], verb, operation=True)
 
-    @staticmethod
-    def dialogue_answers(steps):
-        return [value[1] if name == "q" else value for name, value in steps]
+    def guard(self, reader, snapshot, plan, check_mode):
+        def forms(groups, policies):
+            return ([dict(name=g["name"], members=all_members(g), policy=g.get("policy")) for g in groups or []],
+                    dict((p["name"], (p.get("behavior") or "").upper()) for p in policies or []))
+
+        problems, warnings = relay_guard.check_change(
+            reader, self.params, check_mode, forms(snapshot.get("groups"), snapshot.get("policies")),
+            forms(*self.halves(snapshot, plan.after)))
+        plan.warnings += warnings
+        return problems
 
 
-def choose(name, prefix=""):
-    return "choose:^%s%s$" % (re.escape(prefix), re.escape(name))
+class SenderGroups(HatKind):
+    """The sender groups of one listener (guide step S8)."""
 
+    name = "sender_groups"
+    label = "Sender groups (%s)"
+    confirm_overridden = True
 
-class SenderGroups(HatTable):
-    """The sender groups of one listener: the kind interface of resource.Table and table_module."""
+    def snapshot(self, document, listeners):
+        groups = document["sender_groups"]
+        return Snapshot(groups, listeners=listeners, groups=groups, policies=document["policies"],
+                        defaults=document.get("defaults") or {})
 
-    @staticmethod
-    def key(entry):
+    def halves(self, snapshot, after):
+        return after, snapshot.get("policies")
+
+    def info(self, reader):
+        return dict(sender_groups=[dict(name=g["name"], members=g["members"], sbrs=g["sbrs"], policy=g["policy"])
+                                   for g in self.read(reader).entries or []])
+
+    def document(self, snapshot, after):
+        return dict(sender_groups=after, policies=snapshot.get("policies"), defaults=snapshot.get("defaults"))
+
+    def normalise(self, entry, index):
+        return normalise_entry(entry, index)
+
+    def parse(self, text):
+        return groups_from_hat(hat.parse(text))
+
+    def key(self, entry):
         return entry["name"].lower()
 
-    @staticmethod
-    def protected(entry_key):
-        return entry_key == ALL.lower()
+    def describe(self, entry):
+        return entry["name"]
 
-    def sort_key(self, entry):
-        key = self.key(entry)
-        return self.final_order.index(key) if key in self.final_order else len(self.final_order)
+    def protected(self, key, snapshot):
+        return key == ALL.lower()
 
-    @staticmethod
-    def equal(have, want):
+    def equal(self, have, want):
         return (set(all_members(have)) == set(all_members(want)) and (have.get("policy") or "").lower() == (want.get("policy") or "").lower()
                 and have.get("comment") == want.get("comment") and have.get("dns_verification") == want.get("dns_verification"))
+
+    def plan(self, snapshot, want, state):
+        keys = [self.key(e) for e in want]
+        if state == "deleted" and ALL.lower() in keys:
+            raise SenderGroupError("config: the ALL sender group cannot be deleted (change its policy instead)")
+        self._policies = snapshot.get("policies")
+        self._warnings = []
+        result = super(SenderGroups, self).plan(snapshot, want, state)
+        result.warnings += self._warnings
+        return result
 
     def _policy(self, entry, fallback):
         name = entry.get("policy") or fallback
         if name is None:
             raise SenderGroupError("sender group %s: policy is required for a new sender group" % entry["name"])
-        if self.policies is not None:
-            found = self.find_policy(name)
-            if found is None and self.warn is not None:
-                # check mode: an earlier task of the play may create the policy (its write was not made)
-                self.warn("sender group %s: policy %r does not exist on listener %s yet; the change would fail unless an "
-                          "earlier task creates it" % (entry["name"], name, self.listener))
-                return name
-            if found is None:
-                raise SenderGroupError("sender group %s: policy %r does not exist on listener %s (policies: %s); create it "
-                                       "first with mailops.secure_email.esa_mail_flow_policies"
-                                       % (entry["name"], name, self.listener, ", ".join(p["name"] for p in self.policies)))
-            name = found["name"]
-        return name
+        policies = self._policies or []
+        found = [p for p in policies if p["name"].lower() == name.lower()]
+        if not found and self.check_mode:
+            # check mode: an earlier task of the play may create the policy (its write was not made)
+            self._warnings.append("sender group %s: policy %r does not exist on listener %s yet; the change would fail "
+                                  "unless an earlier task creates it" % (entry["name"], name, self.listener))
+            return name
+        if not found:
+            raise SenderGroupError("sender group %s: policy %r does not exist on listener %s (policies: %s); create it "
+                                   "first with mailops.secure_email.esa_mail_flow_policies"
+                                   % (entry["name"], name, self.listener, ", ".join(p["name"] for p in policies)))
+        return found[0]["name"]
 
     @staticmethod
     def _target(have, members, sbrs):
@@ -414,8 +387,7 @@ class SenderGroups(HatTable):
         return split_members(ordered)
 
     def merge(self, have, want):
-        current = all_members(have)
-        members = list(current)
+        members = list(all_members(have))
         if want.get("members") is not None:
             members += [m for m in want["members"] if m not in members]
         if want.get("sbrs") is not None:
@@ -426,37 +398,25 @@ class SenderGroups(HatTable):
                 members.append(new)
         rest, sbrs = split_members(members)
         return dict(name=have["name"], members=rest, sbrs=sbrs, policy=self._policy(want, have["policy"]),
-                    comment=want["comment"] if want.get("_comment_set") else have.get("comment"),
+                    comment=(want["comment"] or None) if want.get("comment") is not None else have.get("comment"),
                     dns_verification=want["dns_verification"] if want.get("dns_verification") is not None else have.get("dns_verification") or [])
 
     def replace(self, have, want):
         members, sbrs = self._target(have, want.get("members") or [], want.get("sbrs"))
         return dict(name=have["name"], members=members, sbrs=sbrs, policy=self._policy(want, have["policy"]),
-                    comment=want.get("comment"), dns_verification=want.get("dns_verification") or [])
+                    comment=want.get("comment") or None, dns_verification=want.get("dns_verification") or [])
 
     def complete(self, entry):
         members, sbrs = self._target(None, entry.get("members") or [], entry.get("sbrs"))
         return dict(name=entry["name"], members=members, sbrs=sbrs, policy=self._policy(entry, None),
-                    comment=entry.get("comment"), dns_verification=entry.get("dns_verification") or [])
+                    comment=entry.get("comment") or None, dns_verification=entry.get("dns_verification") or [])
 
-    # -- read ------------------------------------------------------------------------
-    def parse(self, text):
-        self.read_hat(text)
-        self.final_order = [self.key(g) for g in self.groups]
-        return [_clean(g) for g in self.groups]
-
-    # -- plan --------------------------------------------------------------------------
-    def plan_order(self, have, want, state, ops):
-        """Check the plan; work out the order after ``ops``; with overridden, MOVEs to config's order."""
+    def order(self, snapshot, want, state, operations):
+        """The order after ``operations``; with overridden, MOVEs to config's order. ALL stays last."""
         keys = [self.key(e) for e in want]
-        duplicates = sorted(set(k for k in keys if keys.count(k) > 1))
-        if duplicates:
-            raise SenderGroupError("config: the sender groups %s are listed more than once" % ", ".join(duplicates))
-        if state == "deleted" and ALL.lower() in keys:
-            raise SenderGroupError("config: the ALL sender group cannot be deleted (change its policy instead)")
-        names = dict((self.key(e), e["name"]) for e in list(want) + list(have))
-        order = [self.key(e) for e in have if self.key(e) != ALL.lower()]
-        for verb, entry in ops:
+        names = dict((self.key(e), e["name"]) for e in list(want) + list(snapshot.entries))
+        order = [self.key(e) for e in snapshot.entries if self.key(e) != ALL.lower()]
+        for verb, entry in operations:
             key = self.key(entry)
             if verb == "delete" and key in order:
                 order.remove(key)
@@ -473,56 +433,54 @@ class SenderGroups(HatTable):
                     current.insert(index, key)
                     moves.append(("move", dict(name=names[key], before=names[before])))
             order = current
-        self.final_order = order + [ALL.lower()]
-        return moves
+        return moves, order + [ALL.lower()]
 
-    # -- render ------------------------------------------------------------------------
-    def change_steps(self, operations):
-        have = dict((self.key(g), g) for g in self.groups or [])
-        steps = []
-        for verb, entry in operations:
+    def render(self, plan, snapshot):
+        have = dict((self.key(g), g) for g in snapshot.entries or [])
+        script = self.open_script()
+        for verb, entry in plan.operations:
             name = entry["name"]
             if verb == "delete":
-                steps += [("hat_menu", "DELETE"), ("q", (Q_KIND, "choose:Sender Group", False)),
-                          ("q", (Q_DELETE, choose(name), False))]
+                self.hat_menu(script, "DELETE").ask(Q_KIND, "choose:Sender Group").ask(Q_DELETE, choose(name))
             elif verb == "move":
-                steps += [("hat_menu", "MOVE"), ("q", (Q_MOVE, choose(name), False)),
-                          ("q", (Q_BEFORE, choose(entry["before"]), False))]
+                self.hat_menu(script, "MOVE").ask(Q_MOVE, choose(name)).ask(Q_BEFORE, choose(entry["before"]))
             elif verb == "create":
-                steps += [("hat_menu", "NEW"), ("q", (Q_KIND, "choose:Sender Group", False)), ("q", (Q_NAME, name, False)),
-                          ("q", (Q_HOSTS, ", ".join(all_members(entry)), False)),
-                          ("q", (Q_POLICY, choose(entry["policy"], "$"), False)),
-                          ("q", (Q_COMMENT, entry.get("comment") or "", False))]
+                self.hat_menu(script, "NEW").ask(Q_KIND, "choose:Sender Group").ask(Q_NAME, name) \
+                    .ask(Q_HOSTS, ", ".join(all_members(entry))).ask(Q_POLICY, choose(entry["policy"], "$")) \
+                    .ask(Q_COMMENT, entry.get("comment") or "")
                 if entry.get("dns_verification"):
-                    steps += [("hat_menu", "EDIT"), ("q", (Q_KIND, "choose:Sender Group", False)),
-                              ("q", (Q_EDIT, choose(name), False))] + self._verify(entry) + [("group_menu", "")]
+                    self.hat_menu(script, "EDIT").ask(Q_KIND, "choose:Sender Group").ask(Q_EDIT, choose(name))
+                    self._verify(script, entry)
+                    script.submenu("sender group menu", Q_GROUP_MENU, "")
             else:
-                steps += self._edit(have.get(self.key(entry)) or dict(name=name), entry)
-        return self.wrap(steps)
+                self._edit(script, have.get(self.key(entry)) or dict(name=name), entry)
+        return self.close_script(script)
 
     @staticmethod
-    def _verify(entry):
-        steps = [("group_menu", "VERIFY")]
+    def _verify(script, entry):
+        script.submenu("sender group menu", Q_GROUP_MENU, "VERIFY")
         for key in DNS_VERIFICATION:
-            steps.append(("q", (DNS_QUESTIONS[key], "Y" if key in (entry.get("dns_verification") or []) else "N", False)))
-        return steps
+            script.ask(DNS_QUESTIONS[key], "Y" if key in (entry.get("dns_verification") or []) else "N")
 
-    def _edit(self, current, target):
-        name = current["name"]
-        steps = [("hat_menu", "EDIT"), ("q", (Q_KIND, "choose:Sender Group", False)), ("q", (Q_EDIT, choose(name), False))]
+    def _edit(self, script, current, target):
+        self.hat_menu(script, "EDIT").ask(Q_KIND, "choose:Sender Group").ask(Q_EDIT, choose(current["name"]))
         before, after = all_members(current), all_members(target)
         for member in [m for m in before if m not in after]:
-            steps += [("group_menu", "DELETE"), ("q", (Q_DELETE_HOST, choose(member), False))]
+            script.submenu("sender group menu", Q_GROUP_MENU, "DELETE").ask(Q_DELETE_HOST, choose(member))
         added = [m for m in after if m not in before]
         if added:
-            steps += [("group_menu", "NEW"), ("q", (Q_HOSTS, ", ".join(added), False)), ("q", (Q_ADD_ANYWAY, "Y", True))]
+            script.submenu("sender group menu", Q_GROUP_MENU, "NEW").ask(Q_HOSTS, ", ".join(added)) \
+                .ask(Q_ADD_ANYWAY, "Y", optional=True)
         if (current.get("policy") or "").lower() != (target.get("policy") or "").lower():
-            steps += [("group_menu", "POLICY"), ("q", (Q_POLICY, choose(target["policy"], "$"), False))]
+            script.submenu("sender group menu", Q_GROUP_MENU, "POLICY").ask(Q_POLICY, choose(target["policy"], "$"))
         if current.get("comment") != target.get("comment"):
-            steps += [("group_menu", "COMMENT"), ("q", (Q_COMMENT, target.get("comment") or "-", False))]
+            script.submenu("sender group menu", Q_GROUP_MENU, "COMMENT").ask(Q_COMMENT, target.get("comment") or "-")
         if (current.get("dns_verification") or []) != (target.get("dns_verification") or []):
-            steps += self._verify(target)
-        return steps + [("group_menu", "")]
+            self._verify(script, target)
+        script.submenu("sender group menu", Q_GROUP_MENU, "")
+
+    def to_diff(self, entries):
+        return to_diff(entries)
 
 
 def to_diff(entries):

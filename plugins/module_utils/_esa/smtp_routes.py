@@ -18,7 +18,10 @@ __metaclass__ = type
 import ipaddress
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import Rule
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source, check_count
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot, TableResource
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "smtproutes"
 DEFAULT_ROUTE = "ALL"
@@ -30,7 +33,7 @@ HOSTNAME_RE = re.compile(r"^%s(?:\.%s)*\.?$" % (_LABEL, _LABEL))
 DOMAIN_RE = re.compile(r"^\.?%s(?:\.%s)*$" % (_LABEL, _LABEL))
 DESTINATION_RE = re.compile(r"^(?P<host>\[[^\]]+\]|[^:/\s]+)(?::(?P<port>\d+))?(?:/pri=(?P<priority>\d+))?$", re.I)
 
-# Questions of the smtproutes menus (esa.md section 1.5 and lab/README.md).
+# Questions of the smtproutes menus (docs/asyncos-cli.md, "smtproutes").
 Q_MENU = r"Choose the operation you want to perform:[\s\S]*-\s*NEW\s*-"
 Q_EDIT_MENU = r"Choose the operation you want to perform:[\s\S]*-\s*REPLACE\s*-"
 Q_NEW_DOMAIN = r"Enter the domain for which"
@@ -144,37 +147,9 @@ def normalise_route(route, index=None):
     return dict(domain=domain, destinations=norm)
 
 
-def key(route):
-    return route["domain"]
-
-
-def comparable(route):
-    return sorted(destination_to_text(d) for d in route["destinations"])
-
-
-def equal(have, want):
-    return comparable(have) == comparable(want)
-
-
-def merge(have, want):
-    """merged: keep the route's other destinations; the wanted ones win per host."""
-    wanted_hosts = set(d["host"] for d in want["destinations"])
-    if any(d["host"] in SPECIAL_HOSTS for d in want["destinations"]):
-        return dict(domain=have["domain"], destinations=list(want["destinations"]))
-    kept = [d for d in have["destinations"] if d["host"] not in wanted_hosts and d["host"] not in SPECIAL_HOSTS]
-    return dict(domain=have["domain"], destinations=kept + list(want["destinations"]))
-
-
-def protected(route_key):
-    return route_key == DEFAULT_ROUTE
-
-
 def sort_key(route):
     # the default route last, as the appliance prints it
     return (route["domain"] == DEFAULT_ROUTE, route["domain"])
-
-
-# -- parse ---------------------------------------------------------------------
 
 
 def parse(text):
@@ -211,67 +186,82 @@ def render_export(routes):
 # -- render --------------------------------------------------------------------
 
 
-def read_steps():
-    return [("menu", "PRINT"), ("menu", "")]
+def _read_script():
+    return Script(COMMAND).menu("smtproutes menu", Q_MENU, "PRINT").menu("smtproutes menu", Q_MENU, "") \
+        .extend_rules(cluster.read_rules("SMTP routes"))
 
 
-def change_steps(operations):
-    """The answers, in order, that carry out ``operations``.
-
-    ``operations`` is a list of ``(verb, route)`` with verb ``create``,
-    ``update`` or ``delete``. Each step is ``(question, answer)``.
-    """
-    steps = []
-    for verb, route in operations:
-        dests = ", ".join(destination_to_text(d) for d in route.get("destinations", []))
-        if verb == "create":
-            steps += [("menu", "NEW"), ("new_domain", route["domain"]), ("destinations", dests), ("auth_profile", "N")]
-        elif verb == "update":
-            # After REPLACE the appliance goes back to the main smtproutes menu
-            # (lab/README.md); if it stayed in the EDIT menu, the dialogue fails
-            # on the unexpected question instead of guessing.
-            steps += [("menu", "EDIT"), ("edit_domain", route["domain"]), ("edit_menu", "REPLACE"),
-                      ("destinations", dests)]
-        elif verb == "delete":
-            steps += [("menu", "DELETE"), ("delete_domain", route["domain"])]
-            if route["domain"] == DEFAULT_ROUTE:
-                steps.append(("reset_default", "Y"))
-        else:
-            raise ValueError("unknown operation %r" % verb)
-    if steps:
-        steps.append(("menu", ""))
-    return steps
+def _prepare(output):
+    routes = parse(output)
+    check_count(output, r"There are currently (\d+) routes? defined", len(routes), "routes")
+    return routes
 
 
-def dialogue_answers(steps):
-    return [answer for dummy, answer in steps]
+SOURCE = Source("smtproutes", _read_script, _prepare)
+DOCUMENT = Document("smtp_routes", SOURCE, lambda routes, scope: routes)
 
 
-QUESTIONS = dict(
-    menu=dict(pattern=Q_MENU, menu=True),
-    edit_menu=dict(pattern=Q_EDIT_MENU, menu=True),
-    new_domain=dict(pattern=Q_NEW_DOMAIN),
-    destinations=dict(pattern=Q_DESTINATIONS),
-    auth_profile=dict(pattern=Q_AUTH_PROFILE, optional=True),
-    edit_domain=dict(pattern=Q_EDIT_DOMAIN),
-    delete_domain=dict(pattern=Q_DELETE_DOMAIN),
-    reset_default=dict(pattern=Q_RESET_DEFAULT),
-)
+class SmtpRoutes(TableResource):
+    """The SMTP routes table (guide step S5)."""
 
+    name = "smtp_routes"
+    label = "SMTP routes"
+    info_key = "smtp_routes"
+    command = COMMAND
 
-def rules_for(steps, questions=None):
-    """Turn ordered steps into dialogue rules (one rule per question)."""
-    questions = questions or QUESTIONS
-    order = []
-    answers = {}
-    for name, answer in steps:
-        if name not in answers:
-            order.append(name)
-            answers[name] = []
-        answers[name].append(answer)
-    rules = []
-    for name in order:
-        spec = questions[name]
-        rules.append(Rule(spec["pattern"], answers[name], menu=spec.get("menu", False), optional=spec.get("optional", False),
-                          name=name))
-    return rules
+    def document_name(self):
+        return DOCUMENT.prefix
+
+    def normalise(self, entry, index):
+        return normalise_route(entry, index)
+
+    def read(self, reader):
+        return Snapshot(reader.get(self.document_name()))
+
+    def parse(self, text):
+        return parse(text)
+
+    def key(self, entry):
+        return entry["domain"]
+
+    def equal(self, have, want):
+        return sorted(destination_to_text(d) for d in have["destinations"]) == \
+            sorted(destination_to_text(d) for d in want["destinations"])
+
+    def merge(self, have, want):
+        """merged: keep the route's other destinations; the wanted ones win per host."""
+        wanted_hosts = set(d["host"] for d in want["destinations"])
+        if any(d["host"] in SPECIAL_HOSTS for d in want["destinations"]):
+            return dict(domain=have["domain"], destinations=list(want["destinations"]))
+        kept = [d for d in have["destinations"] if d["host"] not in wanted_hosts and d["host"] not in SPECIAL_HOSTS]
+        return dict(domain=have["domain"], destinations=kept + list(want["destinations"]))
+
+    def replace(self, have, want):
+        return want
+
+    def protected(self, key, snapshot):
+        return key == DEFAULT_ROUTE
+
+    def sort_key(self, entry, order):
+        return sort_key(entry)
+
+    def render(self, plan, snapshot):
+        script = Script(COMMAND)
+        for verb, route in plan.operations:
+            dests = ", ".join(destination_to_text(d) for d in route.get("destinations", []))
+            if verb == "create":
+                script.menu("smtproutes menu", Q_MENU, "NEW", operation=True).ask(Q_NEW_DOMAIN, route["domain"]) \
+                    .ask(Q_DESTINATIONS, dests).ask(Q_AUTH_PROFILE, "N", optional=True)
+            elif verb == "update":
+                # After REPLACE the appliance goes back to the main smtproutes menu (docs/asyncos-cli.md,
+                # "smtproutes"); if it stayed in the EDIT menu, the dialogue fails on the unexpected question.
+                script.menu("smtproutes menu", Q_MENU, "EDIT", operation=True).ask(Q_EDIT_DOMAIN, route["domain"]) \
+                    .submenu("route edit menu", Q_EDIT_MENU, "REPLACE").ask(Q_DESTINATIONS, dests)
+            else:
+                script.menu("smtproutes menu", Q_MENU, "DELETE", operation=True).ask(Q_DELETE_DOMAIN, route["domain"])
+                if route["domain"] == DEFAULT_ROUTE:
+                    script.ask(Q_RESET_DEFAULT, "Y")
+        return script.menu("smtproutes menu", Q_MENU, "")
+
+    def to_diff(self, entries):
+        return dict((r["domain"], [destination_to_text(d) for d in r["destinations"]]) for r in entries)

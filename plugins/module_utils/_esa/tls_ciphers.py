@@ -13,22 +13,14 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError, Rule
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.table_module import pending_facts
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import SettingsResource, Snapshot
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "sslconfig"
 METHODS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 CIPHER_RE = re.compile(r"^[A-Za-z0-9+!:@=_.-]+$")
-
-ARGUMENT_SPEC = dict(
-    ciphers=dict(type="str", required=True),
-    methods=dict(type="list", elements="str"),
-    commit=dict(type="bool", default=True),
-    comment=dict(type="str", default="Changed by mailops.secure_email"),
-    cluster_mode=dict(type="str"),
-)
-
 
 def parse(text):
     """{methods, ciphers} of outbound SMTP from the sslconfig settings block."""
@@ -47,42 +39,54 @@ def validate(ciphers, methods):
             raise ValueError("methods: %r is not one of %s" % (method, ", ".join(METHODS)))
 
 
-def read_rules():
-    return [Rule(r"- OUTBOUND -", "", menu=True, name="sslconfig menu")]
+Q_MENU = r"- OUTBOUND -"
+Q_METHODS = r"TLS methods to enable for Outbound SMTP"
+Q_CIPHERS = r"outbound SMTP ssl cipher"
 
 
-def write_rules(methods, ciphers):
-    return [Rule(r"- OUTBOUND -", ["OUTBOUND", ""], menu=True, name="sslconfig menu"),
-            Rule(r"TLS methods to enable for Outbound SMTP", ", ".join(methods), name="outbound methods"),
-            Rule(r"outbound SMTP ssl cipher", ciphers, name="outbound ciphers")]
+def _read_script():
+    return Script(COMMAND).menu("sslconfig menu", Q_MENU, "").extend_rules(cluster.read_rules("TLS ciphers"))
 
 
-def run(module):
-    params = module.params
-    try:
-        validate(params["ciphers"], params["methods"])
-        mode = validate_cluster_mode(params["cluster_mode"])
-        client = EsaClient(module)
-        client.cluster_mode(mode)
-        before = parse(client.dialogue(COMMAND, read_rules())["output"])
-        after = dict(methods=params["methods"] or before["methods"], ciphers=params["ciphers"])
-        changed = before != after
-        result = dict(changed=changed, before=before, after=after)
-        if module._diff:
-            result["diff"] = dict(before=before, after=after)
-        if changed and not module.check_mode:
-            client.dialogue(COMMAND, write_rules(after["methods"] or ["TLSv1.2"], after["ciphers"]), write=True,
-                            label="TLS ciphers: outbound %s" % after["ciphers"])
-            if params["commit"]:
-                result["committed"] = bool(client.commit(params["comment"]).get("committed"))
-                result["ansible_facts"] = pending_facts(client.session, [])
-            else:
-                state = client.state()
-                result["ansible_facts"] = pending_facts(state["session"], state["pending"])
-    except ValueError as exc:
-        module.fail_json(msg=str(exc))
-    except (EsaError, DialogueError) as exc:
-        if "client" in locals():
-            client.discard()
-        module.fail_json(msg="TLS ciphers: %s" % exc.message)
-    module.exit_json(**result)
+SOURCE = Source("sslconfig", _read_script, parse)
+DOCUMENT = Document("tls", SOURCE, lambda settings, scope: settings)
+
+
+class TlsCiphers(SettingsResource):
+    """Outbound SMTP TLS methods and ciphers (guide step S15)."""
+
+    name = "tls_ciphers"
+    label = "TLS ciphers"
+    info_key = "tls_ciphers"
+    command = COMMAND
+
+    def document_name(self):
+        return DOCUMENT.prefix
+
+    def want(self, params):
+        validate(params["ciphers"], params.get("methods"))
+        return dict(ciphers=params["ciphers"], methods=params.get("methods"))
+
+    def normalise(self, entry, index):
+        return entry
+
+    def read(self, reader):
+        return Snapshot(reader.get(self.document_name()))
+
+    def empty(self):
+        return Snapshot(dict(methods=None, ciphers=None))
+
+    def parse(self, text):
+        return parse(text)
+
+    def describe(self, entry):
+        return "outbound %s" % entry["ciphers"]
+
+    def render(self, plan, snapshot):
+        settings = plan.after
+        return Script(COMMAND).menu("sslconfig menu", Q_MENU, "OUTBOUND") \
+            .ask(Q_METHODS, ", ".join(settings["methods"] or ["TLSv1.2"])).ask(Q_CIPHERS, settings["ciphers"]) \
+            .menu("sslconfig menu", Q_MENU, "")
+
+    def to_diff(self, entries):
+        return entries

@@ -2,7 +2,7 @@
 # Copyright (c) mailops.secure_email contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""REST client for Exchange Online's InvokeCommand gateway (exo.md section 1), with msal app-only tokens.
+"""REST client for Exchange Online's InvokeCommand gateway (docs/exchange-rest.md), with msal app-only tokens.
 
 ``POST {base}/adminapi/beta/{tenant}/InvokeCommand`` with ``{"CmdletInput": {"CmdletName", "Parameters"}}``.
 The same code path serves a real tenant and the lab; only the base URL and the authority differ.
@@ -40,8 +40,8 @@ except ImportError:  # pragma: no cover - reported through missing_required_lib
     HAS_MSAL = False
     MSAL_IMPORT_ERROR = traceback.format_exc()
 
-# exo.md 1.2: base hosts and token scopes per cloud. China's scope is not in the reference: it follows the
-# same "<base>/.default" pattern (a choice, see docs/exchange-online.md).
+# Base hosts and token scopes per cloud (docs/exchange-rest.md section 2). No public source names China's scope:
+# it follows the same "<base>/.default" pattern (a choice, see docs/exchange-online.md).
 CLOUDS = {
     "commercial": dict(base_url="https://outlook.office365.com", authority="https://login.microsoftonline.com",
                        resource="https://outlook.office365.com"),
@@ -226,7 +226,7 @@ class ExoClient(object):
 
     def invoke(self, cmdlet, parameters=None, write=False):
         """Run one cmdlet; returns InvokeResult (records without annotations). Raises ExoError subclasses."""
-        # exo.md 1.4: drop null parameters, always send an object; CLEAR is an explicit null
+        # docs/exchange-rest.md section 4: drop null parameters, always send an object; CLEAR is an explicit null
         params = dict((k, None if v is CLEAR else v) for k, v in (parameters or {}).items() if v is not None)
         body = json.dumps({"CmdletInput": {"CmdletName": cmdlet, "Parameters": params}})
         response = self._post(cmdlet, body, write)
@@ -252,7 +252,8 @@ class ExoClient(object):
             response = self.session.post(url, data=body.encode("utf-8"), headers=headers, verify=self.verify,
                                          timeout=self.timeout, allow_redirects=False)
             if response.status_code in (301, 302, 303, 307, 308) and response.headers.get("Location"):
-                # exo.md 1.2: follow regional redirects ourselves, keeping Authorization (requests would drop it)
+                # follow regional redirects ourselves, keeping Authorization (requests would drop it);
+                # docs/exchange-rest.md section 2
                 url = requests.compat.urljoin(url, response.headers["Location"])
                 continue
             return response
@@ -305,7 +306,7 @@ class ExoClient(object):
                             else None)
 
     def list_all(self, cmdlet, parameters=None):
-        """Get-* with ResultSize Unlimited (exo.md 1.6); warns when Exchange says it may be truncated."""
+        """Get-* with ResultSize Unlimited (docs/exchange-rest.md section 6); warns when it may be truncated."""
         params = dict(parameters or {})
         params.setdefault("ResultSize", "Unlimited")
         result = self.invoke(cmdlet, params)

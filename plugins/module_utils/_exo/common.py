@@ -106,7 +106,7 @@ def validation_error(field_errors):
 
 
 def find_by_name(records, name, key="Name"):
-    """Match by name, case-insensitively (never trust Get -Identity for existence, exo.md 2)."""
+    """Match by name, case-insensitively (never trust Get -Identity for existence, docs/exchange-rest.md section 6)."""
     wanted = name.strip().lower()
     for record in records:
         if str(record.get(key) or "").lower() == wanted:

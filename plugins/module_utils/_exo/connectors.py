@@ -58,7 +58,7 @@ OUTBOUND_FIELDS = [
     Field("validation_recipients", "ValidationRecipients", "set_ci", new=False),
 ]
 
-# Parameters Exchange accepts only for one connector type (exo.md 2.1, 2.2, 5.7; CIPP #3873).
+# Parameters Exchange accepts only for one connector type (docs/exchange-rest.md sections 9, 10; CIPP #3873).
 TYPE_ONLY = {
     "inbound": (("restrict_domains_to_ip_addresses", "restrict_domains_to_certificate"), "Partner"),
     "outbound": (("all_accepted_domains", "route_all_messages_via_on_premises", "sender_rewriting_enabled"),
@@ -85,7 +85,7 @@ class Kind(object):
 
 
 INBOUND = Kind("inbound", "Inbound", INBOUND_FIELDS)
-# IncludeTestModeConnectors: test-mode connectors may be hidden otherwise (exo.md 2.2)
+# IncludeTestModeConnectors: test-mode connectors may be hidden otherwise (docs/exchange-rest.md section 6)
 OUTBOUND = Kind("outbound", "Outbound", OUTBOUND_FIELDS, dict(IncludeTestModeConnectors=True))
 
 
@@ -227,7 +227,7 @@ def ensure(exo, kind, extra=None):
                 client.invoke(kind.new_cmdlet, new_params, write=True)
                 set_only = dict((k, v) for k, v in changes.items() if not _field(kind, k).new)
                 later = n.parameters(kind.fields, desired, set_only, creating=False)
-                if later:  # Set-only parameters (ValidationRecipients) after New (exo.md 2.2)
+                if later:  # Set-only parameters (ValidationRecipients) after New (exchange-rest.md s. 10)
                     later["Identity"] = name
                     client.invoke(kind.set_cmdlet, later, write=True)
             else:

@@ -97,10 +97,10 @@ def split_detail(message):
 
 
 def parse_error_body(body):
-    """The real message and exception type of an error body (exo.md 1.8), or None if it is not JSON.
+    """The real message and exception type of an error body, or None if it is not JSON.
 
     Precedence: innererror.internalexception.message, then details[0].message (without its 'Id|Type|'
-    prefix), then error.message.
+    prefix), then error.message (docs/exchange-rest.md section 7).
     """
     try:
         data = json.loads(_decode(body))

@@ -53,7 +53,7 @@ def gather(exo):
     exo.exit(changed=False, **facts)
 
 
-# -- message trace (exo.md 2.5) -------------------------------------------------------------------
+# -- message trace (docs/exchange-rest.md section 12) ---------------------------------------------
 WINDOW = datetime.timedelta(days=10)
 KEYSET = re.compile(r'-EndDate\s+"([^"]+)"\s+-StartingRecipientAddress\s+"([^"]+)"', re.I)
 
@@ -107,7 +107,7 @@ def trace(exo):
             added = 0
             for row in result.value:
                 key = (str(row.get("MessageTraceId")).lower(), str(row.get("RecipientAddress")).lower())
-                if key in seen:  # live rows repeat (exo.md 2.5): dedupe on trace id + recipient
+                if key in seen:  # live rows repeat (exchange-rest.md s. 12): dedupe on id + recipient
                     continue
                 seen.add(key)
                 messages.append(row)

@@ -2,7 +2,7 @@
 # Copyright (c) mailops.secure_email contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Normalisers, validators and the diff logic for Exchange Online objects (exo.md 5.6).
+"""Normalisers, validators and the diff logic for Exchange Online objects (docs/exchange-rest.md section 14).
 
 Pure Python (no third-party imports), so the unit tests need nothing but pytest.
 
@@ -49,7 +49,7 @@ def is_empty(value):
 
 # -- single values ------------------------------------------------------------------------------
 def sender_domain(value):
-    """'smtp:Contoso.com;1' -> 'contoso.com' (the storage form of inbound SenderDomains, exo.md 2.1)."""
+    """'smtp:Contoso.com;1' -> 'contoso.com': the storage form of inbound SenderDomains (docs/exchange-rest.md 9)."""
     text = str(value).strip()
     if text.lower().startswith("smtp:"):
         text = text[5:]
@@ -104,7 +104,7 @@ def smart_host(value):
 
 # -- validators (raise ValueError with the field and the rule) ------------------------------------------
 def check_sender_ip(field, value):
-    """Inbound connector SenderIPAddresses: IPv4 only, single address or CIDR /24 to /32 (exo.md 2.1)."""
+    """Inbound SenderIPAddresses: IPv4 only, single address or CIDR /24 to /32 (docs/exchange-rest.md section 9)."""
     rule = "inbound connectors accept only IPv4 addresses or IPv4 CIDR ranges from /24 to /32 (no IPv6, no ranges)"
     try:
         net = ipaddress.ip_network(str(value).strip(), strict=False)
@@ -238,7 +238,7 @@ def _safe_ip(value):
 
 
 def current_values(fields, record):
-    """{option: canonical value} of a Get-* record (annotations stripped, exo.md 5.6)."""
+    """{option: canonical value} of a Get-* record (annotations stripped, docs/exchange-rest.md section 14)."""
     record = strip_odata(record or {})
     return dict((f.option, f.canon(record.get(f.param))) for f in fields)
 

@@ -2,7 +2,7 @@
 # Copyright (c) mailops.secure_email contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Transport (mail flow) rules: fields, validation, priority and state handling (exo.md 2.4, 5.9).
+"""Transport (mail flow) rules: fields, validation, priority and state handling (docs/exchange-rest.md section 11).
 
 This module is PRIVATE to the collection. It can change at any time.
 """

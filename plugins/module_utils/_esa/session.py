@@ -1,0 +1,178 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) mailops.secure_email contributors
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One AsyncOS CLI login: dialogues, the configuration snapshot and the pending-changes ledger.
+
+This module is PRIVATE to the collection. It can change at any time.
+
+It is transport-free. The cliconf plugin ``mailops.secure_email.asyncos``
+holds one instance in the persistent connection (so every task of a play
+shares it), and the unit tests drive one against the lab's in-process engine.
+
+Per login (a new SSH login is a new AsyncOS session, whose pending changes are
+gone) it keeps:
+
+- the **sources** read so far: the output of a listing command (``showconfig``,
+  ``smtproutes`` PRINT, ...), read at most once per login and cluster level.
+  ``showconfig`` does not show uncommitted changes (docs/asyncos-cli.md,
+  "showconfig and saveconfig"), so a source alone is not the session's view;
+- the **documents** written so far (the ledger): after each write, the module
+  hands over the new value of the document it changed (the RAT of a listener,
+  the HAT of a listener, the SMTP routes ...). Later tasks plan against these
+  values, never against the appliance's display of uncommitted changes;
+- the **pending** labels: what was changed and not yet committed, for
+  ``esa_commit``'s lost-changes check.
+
+After a commit the documents stay (marked committed) until the caller has read
+them back and settled them. ``clearchanges`` drops the uncommitted ones.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
+
+
+class CliSession(object):
+    """``send(line)`` types one line and returns the output up to the next prompt; ``session_id()`` names the
+    login; ``prompt()`` is the current prompt; ``recover()`` returns to the main prompt (True) or gives up the
+    login (False). ``transport_errors`` are the exceptions of a broken transport, ``describe(exc)`` their text."""
+
+    def __init__(self, send, session_id, prompt, recover, transport_errors=(), describe=str):
+        self._send = send
+        self._session_id = session_id
+        self._prompt = prompt
+        self._recover = recover
+        self._transport_errors = tuple(transport_errors)
+        self._describe = describe
+        self._id = None
+        self._reset(None)
+
+    def _reset(self, session):
+        self._id = session
+        self.pending = []
+        self.sources = {}       # (level, source) -> dict(output, prompt)
+        self.documents = {}     # (level, name) -> dict(value, committed, label)
+
+    def _current(self):
+        session = self._session_id()
+        if session != self._id:
+            self._reset(session)
+        return session
+
+    def _level(self):
+        return (self._prompt() or "").strip()
+
+    # -- dialogues ---------------------------------------------------------------------------------------------
+    def run_dialogue(self, command, rules=None, write=False, label=None, documents=None):
+        """Run one dialogue. Returns a dict; ``failed`` is set instead of raising.
+
+        On a write, ``documents`` ({name: value}) are the documents the write changed; a write without them
+        changes something unknown, so every source read so far is forgotten.
+        """
+        session = self._current()
+        level = self._level()
+        try:
+            result = dlg.run_dialogue(self._send, command, rules)
+        except dlg.DialogueError as exc:
+            self._recover()
+            return dict(failed=True, msg=exc.message, question=exc.question, transcript=exc.transcript,
+                        session=session, lost_session=False)
+        except self._transport_errors as exc:  # pylint: disable=catching-non-exception
+            msg = self._describe(exc)
+            recovered = self._recover()
+            return dict(failed=True, msg=msg, question=None, transcript=[], session=session, lost_session=not recovered)
+        result["session"] = self._current()
+        if write and result["session"] == session:
+            self.pending.append(label or command)
+            if documents is None:
+                self.sources = {}
+            for name, value in (documents or {}).items():
+                self.documents[(level, name)] = dict(value=value, committed=False, label=label or command)
+        return result
+
+    def read_source(self, source, command, rules=None, fresh=False):
+        """The output of a listing command, read at most once per login and level unless ``fresh``."""
+        self._current()
+        key = (self._level(), source)
+        if not fresh and key in self.sources:
+            cached = dict(self.sources[key])
+            cached.update(session=self._id, cached=True)
+            return cached
+        result = self.run_dialogue(command, rules)
+        if result.get("failed"):
+            return result
+        self.sources[key] = dict(output=result["output"], prompt=result.get("prompt"))
+        result["cached"] = False
+        return result
+
+    def ledger(self):
+        """The documents written in this login at the current level: {name: {value, committed, label}}."""
+        session = self._current()
+        level = self._level()
+        return dict(session=session, documents=dict((name, dict(item)) for (lvl, name), item in self.documents.items()
+                                                    if lvl == level))
+
+    def settle(self, names):
+        """Forget documents that were read back after their commit (the sources now show them)."""
+        level = self._level()
+        for name in names:
+            self.documents.pop((level, name), None)
+        return dict(session=self._current())
+
+    def session_state(self):
+        session = self._current()
+        return dict(session=session, pending=list(self.pending), prompt=self._prompt() or "")
+
+    # -- session-wide commands ---------------------------------------------------------------------------------
+    def clustermode(self, mode):
+        """Switch to ``cluster``, ``group:<name>`` or ``machine:<host>``."""
+        level, dummy, name = mode.partition(":")
+        prompt = self._level()
+        wanted = {"cluster": "(Cluster ", "group": "(Group %s)" % name, "machine": "(Machine %s)" % name}[level]
+        if prompt.startswith(wanted):
+            return dict(changed=False, prompt=prompt, session=self._current())
+        command = "clustermode %s %s" % (level, name) if name else "clustermode %s" % level
+        result = self.run_dialogue(command)
+        if not result.get("failed"):
+            prompt = result.get("prompt") or ""
+            if not prompt.startswith(wanted):
+                return dict(failed=True, msg="after %r the prompt is %r, not %s...)" % (command, prompt, wanted),
+                            session=self._current())
+        return result
+
+    def commit(self, comment=None):
+        comment = comment or "committed by mailops.secure_email"
+        rules = [
+            dlg.Rule(r"enter some comments describing your changes", comment, optional=True, name="commit comment"),
+            dlg.Rule(r"save the current configuration for rollback", "Y", optional=True, name="rollback"),
+        ]
+        result = self.run_dialogue("commit", rules)
+        if result.get("failed"):
+            return result
+        output = result.get("output", "")
+        result["committed"] = bool(re.search(r"Changes committed", output))
+        result["no_data"] = bool(re.search(r"no data to commit", output, re.I))
+        if not result["committed"] and not result["no_data"]:
+            result.update(failed=True, msg="commit did not confirm: %s" % output.strip()[-300:])
+            return result
+        self.pending = []
+        if result["committed"]:
+            for item in self.documents.values():
+                item["committed"] = True
+        else:
+            # nothing reached the appliance: what this login believed pending is gone
+            self.documents = dict((k, v) for k, v in self.documents.items() if v["committed"])
+        return result
+
+    def discard_changes(self):
+        rules = [dlg.Rule(r"(clear|discard|abandon).*changes|Are you sure", "Y", optional=True, name="confirm clear")]
+        result = self.run_dialogue("clearchanges", rules)
+        self.pending = []
+        self.sources = {}
+        self.documents = dict((k, v) for k, v in self.documents.items() if v["committed"])
+        return result
