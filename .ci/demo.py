@@ -6,7 +6,7 @@
 4. audit     playbooks/audit.yml                      both sides and DNS, read only
 5. re-run    playbooks/site.yml                       must report changed=0 and write nothing
 6. rollback  playbooks/rollback.yml                   the recorded MX set comes back
-7. lab down, and a summary table: objects, changes, commits, writes, time per phase.
+7. lab down, and a summary table: objects, changes, commits, writes, configuration reads, time per phase.
 
 Every playbook runs with `-i inventories/lab` (the lab's endpoints and credentials come from
 <state>/lab_vars.json). Exit status 0 only when every phase passed its check.
@@ -42,6 +42,10 @@ def counters():
     return {
         "logins": esa["logins"], "commits": esa["commits"], "esa_writes": esa["writes"],
         "cli_lines": esa["lines_received"],
+        # configuration reads (lab/esa/store.py): total, and the most reads of one command within one login
+        # since the last `lab reset --read-max-only` (done before each phase, so: within the phase)
+        "config_reads": sum((esa.get("config_reads") or {}).values()),
+        "max_reads": max((esa.get("config_reads_max_per_login") or {}).values(), default=0),
         "http": exo.get("http_requests", 0), "exo_writes": exo.get("writes", 0),
         "dns_queries": sum(server.get("queries", 0) for server in dns.values()),
         "dns_updates": sum(server.get("updates", 0) for server in dns.values()),
@@ -66,6 +70,7 @@ def playbook(name, playbook_file, *args):
     log = os.path.join(LOGS, "demo-%s.log" % name)
     command = ["ansible-playbook", "-i", "inventories/lab", playbook_file, *args]
     print("\n== demo: %s: %s" % (name, " ".join(command)), flush=True)
+    lab("reset", "--read-max-only", capture=True)  # config_reads_max_per_login: from here, this phase only
     before = counters()
     start = time.monotonic()
     output = []
@@ -78,6 +83,7 @@ def playbook(name, playbook_file, *args):
         handle.writelines(output)
     after = counters()
     delta = {key: after[key] - before[key] for key in after}
+    delta["max_reads"] = after["max_reads"]  # a maximum, not a sum: zeroed before the phase
     result = recap("".join(output)) or {"changed": None, "failed": None, "unreachable": None}
     return dict(name=name, rc=proc.returncode, seconds=seconds, log=log, **result, **delta)
 
@@ -99,6 +105,20 @@ def objects():
         "Exchange outbound connectors": len(exo.get("outbound_connectors") or []),
         "Exchange transport rules": len(exo.get("transport_rules") or []),
     }
+
+
+def summary_table(phases):
+    """The summary table (Markdown-style rows), one row per phase."""
+    header = ("phase", "changed", "ESA logins", "CLI lines", "ESA writes", "commits", "config reads",
+              "max reads/login", "HTTP calls", "EXO writes", "DNS queries", "DNS updates", "time")
+    rows = [(p["name"], str(p["changed"]), str(p["logins"]), str(p["cli_lines"]), str(p["esa_writes"]),
+             str(p["commits"]), str(p["config_reads"]), str(p["max_reads"]), str(p["http"]), str(p["exo_writes"]),
+             str(p["dns_queries"]), str(p["dns_updates"]), "%.0f s" % p["seconds"]) for p in phases]
+    lines = []
+    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
+    for row in [header, tuple("-" * w for w in widths)] + rows:
+        lines.append("| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths)) + " |")
+    return lines
 
 
 def main():
@@ -164,14 +184,10 @@ def main():
     for name, count in inventory.items():
         print("   %-50s %d" % (name, count))
     print("\n== demo: summary (lab counters per phase)\n")
-    header = ("phase", "changed", "ESA logins", "CLI lines", "ESA writes", "commits", "HTTP calls", "EXO writes",
-              "DNS queries", "DNS updates", "time")
-    rows = [(p["name"], str(p["changed"]), str(p["logins"]), str(p["cli_lines"]), str(p["esa_writes"]),
-             str(p["commits"]), str(p["http"]), str(p["exo_writes"]), str(p["dns_queries"]), str(p["dns_updates"]),
-             "%.0f s" % p["seconds"]) for p in phases]
-    widths = [max(len(row[i]) for row in [header] + rows) for i in range(len(header))]
-    for row in [header, tuple("-" * w for w in widths)] + rows:
-        print("| " + " | ".join(cell.ljust(width) for cell, width in zip(row, widths)) + " |")
+    for line in summary_table(phases):
+        print(line)
+    print("\n   config reads: configuration commands run without a change (showconfig, smtproutes, ...);"
+          " max reads/login: the most reads of one command within one ESA login")
     print("\n   total %.0f s; logs in %s" % (time.monotonic() - total, os.path.relpath(LOGS, ROOT)))
     if failures:
         print("\n== demo: FAILED")

@@ -14,10 +14,11 @@ playbooks inbound.yml, outbound.yml and cutover.yml of the collection under test
 
 Then, on another fresh lab, the naive baseline (bench/playbooks/naive.yml: the objects of
 inbound.yml and outbound.yml, one task per object, each committing on its own): converge and
-no-op re-run.
+no-op re-run (at every N unless --naive-noop-max-size limits it).
 
 Every playbook run is timed and gets the deltas of the lab's counters (ESA logins, CLI lines
-received, commits, writes; Exchange HTTP requests and writes; BIND queries and updates). The
+received, commits, writes, configuration reads; Exchange HTTP requests and writes; BIND queries
+and updates) and the most configuration reads of one command within one gateway login. The
 results go to bench/results.md (tables, ratios, targets) and bench/results/*.json (raw).
 Run it with the Python of the venv that has ansible-core (it needs ansible-playbook and dnspython).
 """
@@ -33,6 +34,7 @@ import platform
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -58,6 +60,14 @@ MAX_COMMITS_PER_ROLE_RUN = 1
 MAX_NOOP_TIME_RATIO = 1.5
 MIN_ROUND_TRIP_RATIO = 5.0
 
+# Checks of the read path (PASS/FAIL, evaluated from the measured runs).
+# (a) configuration reads of one source (one configuration command: showconfig, smtproutes, destconfig, ...)
+#     per gateway login: a plan needs one read per source; a converge one more, to read back after its commit.
+MAX_READS_PER_SOURCE = {"check": 1, "noop": 1, "converge": 2}
+# (c) the gateway plays of the inbound.yml + outbound.yml check runs at the largest N, in seconds.
+MAX_ESA_CHECK_SECONDS = 30.0
+ESA_HOSTS = ("esa1",)  # the lab inventory's gateway host (group esa_gateways)
+
 # Columns of the tables: (key in a run record, header).
 COLUMNS = [
     ("wall_s", "wall s"),
@@ -66,12 +76,15 @@ COLUMNS = [
     ("esa_lines", "CLI round trips"),
     ("esa_commits", "commits"),
     ("esa_writes", "ESA writes"),
+    ("esa_config_reads", "config reads"),
+    ("esa_reads_max", "max reads/login"),
     ("exo_http", "HTTP calls"),
     ("exo_writes", "Exchange writes"),
     ("dns_queries", "DNS queries"),
     ("dns_updates", "DNS updates"),
 ]
 SUMMED = [column[0] for column in COLUMNS]
+MAXED = ("esa_reads_max",)  # a maximum: the "total" row shows the largest value, not a sum
 
 
 class BenchError(Exception):
@@ -147,6 +160,9 @@ class Lab:
             "esa_commits": esa["commits"],
             "esa_writes": esa["writes"],
             "esa_lost_uncommitted": esa["lost_uncommitted"],
+            "esa_config_reads": sum((esa.get("config_reads") or {}).values()),
+            # a maximum per command since the last `reset --read-max-only` (Runner.run does one before each run)
+            "esa_reads_max_per_login": dict(esa.get("config_reads_max_per_login") or {}),
             "exo_http": exo["http_requests"],
             "exo_tokens": exo["token_requests"],
             "exo_invoke": exo["invoke_calls"],
@@ -275,6 +291,27 @@ def task_times(lines, wall):
     return sorted(durations.items(), key=lambda item: -item[1])
 
 
+def play_times(lines, wall):
+    """Per play, in order: {"name", "seconds" (from its PLAY header to the next one or the recap), "hosts"
+    (the hosts named in its task results)}."""
+    plays = []
+    for seconds, line in lines:
+        match = re.match(r"^PLAY \[(.*)\] \**$", line)
+        if match or line.startswith("PLAY RECAP"):
+            if plays:
+                plays[-1]["seconds"] = round(seconds - plays[-1]["start"], 2)
+            if not match:
+                break
+            plays.append({"name": match.group(1), "start": seconds, "seconds": None, "hosts": set()})
+            continue
+        result = re.match(r"^(?:ok|changed|skipping|failed|fatal|included): \[([^\]]+)\]", line)
+        if result and plays:
+            plays[-1]["hosts"].add(result.group(1).split(" -> ")[0])
+    if plays and plays[-1]["seconds"] is None:
+        plays[-1]["seconds"] = round(wall - plays[-1]["start"], 2)
+    return [{"name": play["name"], "seconds": play["seconds"], "hosts": sorted(play["hosts"])} for play in plays]
+
+
 class Runner:
     def __init__(self, collections_path, log_dir):
         self.collections_path = collections_path  # the snapshot first, then the original path
@@ -310,14 +347,19 @@ class Runner:
                    "-i", os.path.join(lab.state, "exo_inventory.yml"), "-e", "@" + vars_file, playbook]
         if check:
             command.append("--check")
+        lab.lab("reset", "--read-max-only")  # config_reads_max_per_login of this run only
         before = lab.quiet_counters()
         log_path = os.path.join(self.log_dir, log_name + ".log")
         lines = []  # (seconds since start, line): the log shows when each line arrived
         start = time.monotonic()
         with subprocess.Popen(command, cwd=REPO_ROOT, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                               stdin=subprocess.DEVNULL, text=True) as process:
-            for line in process.stdout:
-                lines.append((time.monotonic() - start, line.rstrip("\n")))
+            try:
+                for line in process.stdout:
+                    lines.append((time.monotonic() - start, line.rstrip("\n")))
+            except BaseException:
+                process.kill()  # interrupted (Ctrl-C, SIGTERM): do not wait for the playbook
+                raise
         wall = time.monotonic() - start
         after = lab.quiet_counters()
         output = "\n".join(item[1] for item in lines)
@@ -330,14 +372,19 @@ class Runner:
             raise BenchError("%s failed (exit %d); log %s\n%s" % (log_name, process.returncode, log_path, tail))
         record = {"playbook": os.path.basename(playbook), "check": check, "wall_s": round(wall, 2),
                   "changed": sum(h.get("changed", 0) for h in recap.values()), "recap": recap, "log": log_path,
-                  "tasks": task_times(lines, wall)}
+                  "tasks": task_times(lines, wall), "plays": play_times(lines, wall)}
         for key, value in after.items():
-            if key != "dns_serials":
+            if key not in ("dns_serials", "esa_reads_max_per_login"):
                 record[key] = value - before[key]
         record["dns_serials_after"] = after["dns_serials"]
-        log("  %-28s %7.1f s  changed=%-3d logins=%d lines=%d commits=%d writes=%d http=%d dns q=%d upd=%d" % (
-            log_name, wall, record["changed"], record["esa_logins"], record["esa_lines"], record["esa_commits"],
-            record["esa_writes"], record["exo_http"], record["dns_queries"], record["dns_updates"]))
+        most = {name: count for name, count in after["esa_reads_max_per_login"].items() if count}
+        record["esa_reads_max_per_login"] = most
+        record["esa_reads_max"] = max(most.values(), default=0)
+        log("  %-28s %7.1f s  changed=%-3d logins=%d lines=%d commits=%d writes=%d reads=%d (max %d/login) http=%d"
+            " dns q=%d upd=%d" % (
+                log_name, wall, record["changed"], record["esa_logins"], record["esa_lines"], record["esa_commits"],
+                record["esa_writes"], record["esa_config_reads"], record["esa_reads_max"], record["exo_http"],
+                record["dns_queries"], record["dns_updates"]))
         return record
 
 
@@ -381,7 +428,8 @@ def check_gateway_objects(lab, domains):
 
 
 def total(records):
-    return {key: round(sum(record[key] for record in records), 2) for key in SUMMED}
+    return {key: (max((record.get(key, 0) for record in records), default=0) if key in MAXED
+                  else round(sum(record.get(key, 0) for record in records), 2)) for key in SUMMED}
 
 
 def run_collection(size, runner, state_root, keep, noop_repeats):
@@ -413,7 +461,7 @@ def run_collection(size, runner, state_root, keep, noop_repeats):
             lab.remove()
 
 
-def run_naive(size, runner, state_root, keep):
+def run_naive(size, runner, state_root, keep, with_noop):
     domains = domain_names(size)
     lab = Lab(state_root, "naive-n%d" % size)
     try:
@@ -422,7 +470,7 @@ def run_naive(size, runner, state_root, keep):
         playbook = runner.collection_file("bench", "playbooks", "naive.yml")
         runs = {"converge": [runner.run(lab, playbook, vars_file, "n%d-naive-converge" % size)]}
         check_gateway_objects(lab, domains)
-        runs["noop"] = [runner.run(lab, playbook, vars_file, "n%d-naive-noop" % size)]
+        runs["noop"] = [runner.run(lab, playbook, vars_file, "n%d-naive-noop" % size)] if with_noop else []
         return runs
     finally:
         lab.down()
@@ -443,7 +491,7 @@ def fmt_ratio(value):
 
 
 def evaluate(results):
-    """The four targets of the issue: a list of (target, figure, verdict)."""
+    """The targets of the issue and the read-path checks (a), (b), (c): a list of (target, figure, verdict)."""
     sizes = sorted(results["sizes"], key=int)
     targets = []
 
@@ -476,15 +524,10 @@ def evaluate(results):
     targets.append(("a no-op run makes 0 writes (and reports changed=0)", "; ".join(figures),
                     "PASS" if ok else "MISSED"))
 
-    small, large = sizes[0], sizes[-1]
-    at = "" if (small, large) == ("1", "100") else " (NOT MEASURED at N=1 and N=100: this run has N=%s and N=%s)" % (small, large)
-    noop_small = total(results["sizes"][small]["collection"]["noop"])["wall_s"]
-    noop_large = total(results["sizes"][large]["collection"]["noop"])["wall_s"]
-    value = ratio(noop_large, noop_small)
-    targets.append(("no-op time at N=100 <= 1.5 x N=1 (the 3 playbooks, median of %d no-op runs)" % results["meta"]["noop_repeats"],
-                    "N=%s %.1f s / N=%s %.1f s = %s%s" % (large, noop_large, small, noop_small, fmt_ratio(value), at),
-                    "PASS" if value is not None and value <= MAX_NOOP_TIME_RATIO and not at else
-                    ("MISSED" if not at else "NOT MEASURED")))
+    targets.append(check_reads_per_login(results, sizes))
+    targets.append(check_noop_time(results, sizes))
+
+    large = sizes[-1]
 
     naive = results["sizes"][large].get("naive")
     if naive:
@@ -500,7 +543,85 @@ def evaluate(results):
     else:
         targets.append((">= 5x fewer CLI round trips than the naive baseline at N=100", "naive baseline not run",
                         "NOT MEASURED"))
+    targets.append(check_esa_check_time(results, sizes))
     return targets
+
+
+def collection_runs(results, sizes):
+    """(size, phase, record) of every collection run: check, converge and every no-op repeat."""
+    for size in sizes:
+        collection = results["sizes"][size]["collection"]
+        for phase in ("check", "converge"):
+            for record in collection[phase]:
+                yield size, phase, record
+        for records in collection["noop_repeats"]:
+            for record in records:
+                yield size, "noop", record
+
+
+def check_reads_per_login(results, sizes):
+    """(a) configuration reads of one source (configuration command) per gateway login: <= 1 in no-op and check
+    runs, <= 2 in converge runs (one read to plan, one read-back after the single commit)."""
+    name = ("(a) configuration reads per gateway login: at most %d per source in no-op and check runs, at most %d per"
+            " source in converge runs (one read to plan, one read-back after the single commit)"
+            % (MAX_READS_PER_SOURCE["noop"], MAX_READS_PER_SOURCE["converge"]))
+    worst = {}
+    for size, phase, record in collection_runs(results, sizes):
+        if "esa_reads_max_per_login" not in record:
+            return name, "the runs have no read counters (lab without config_reads_max_per_login)", "NOT MEASURED"
+        count, command = max(((n, c) for c, n in record["esa_reads_max_per_login"].items()), default=(0, "-"))
+        if phase not in worst or count > worst[phase][0]:
+            worst[phase] = (count, command, "N=%s %s" % (size, record["playbook"]))
+    ok = all(worst[phase][0] <= MAX_READS_PER_SOURCE[phase] for phase in worst)
+    figure = "; ".join("%s runs: max %d (%s, %s)" % (phase, worst[phase][0], worst[phase][2], worst[phase][1])
+                       for phase in ("check", "noop", "converge") if phase in worst)
+    return name, figure, "PASS" if ok else "FAIL"
+
+
+def check_noop_time(results, sizes):
+    """(b) no-op wall time at the largest N <= 1.5 x the no-op wall time at N = 1 (the 3 playbooks, median)."""
+    large = sizes[-1]
+    name = ("(b) no-op wall time at the largest N (N=%s) <= %.1f x no-op at N=1 (the 3 playbooks, median of %d no-op"
+            " runs)" % (large, MAX_NOOP_TIME_RATIO, results["meta"]["noop_repeats"]))
+    if "1" not in sizes or large == "1":
+        return name, "this run has N=%s: needs N=1 and a larger N" % ", ".join(sizes), "NOT MEASURED"
+    noop_small = total(results["sizes"]["1"]["collection"]["noop"])["wall_s"]
+    noop_large = total(results["sizes"][large]["collection"]["noop"])["wall_s"]
+    value = ratio(noop_large, noop_small)
+    return (name, "N=%s %.1f s / N=1 %.1f s = %s" % (large, noop_large, noop_small, fmt_ratio(value)),
+            "PASS" if value is not None and value <= MAX_NOOP_TIME_RATIO else "FAIL")
+
+
+def esa_seconds(record):
+    """Seconds of the gateway plays of one run (plays whose task results name only ESA hosts); None when the
+    record has no per-play times."""
+    plays = record.get("plays")
+    if not plays:
+        return None
+    return round(sum(play["seconds"] or 0 for play in plays
+                     if play["hosts"] and set(play["hosts"]) <= set(ESA_HOSTS)), 2)
+
+
+def check_esa_check_time(results, sizes):
+    """(c) the ESA part of check mode at the largest N (the gateway plays of the inbound.yml + outbound.yml check
+    runs) takes under 30 s."""
+    large = sizes[-1]
+    name = ("(c) ESA part of check mode at the largest N (N=%s: the gateway plays of the inbound.yml + outbound.yml"
+            " check runs) < %.0f s" % (large, MAX_ESA_CHECK_SECONDS))
+    records = [record for record in results["sizes"][large]["collection"]["check"]
+               if record["playbook"] in ("inbound.yml", "outbound.yml")]
+    if len(records) != 2:
+        return name, "the inbound.yml and outbound.yml check runs are not both in the results", "NOT MEASURED"
+    parts = [esa_seconds(record) for record in records]
+    whole = sum(record["wall_s"] for record in records)
+    if None in parts:
+        # no per-play times: the whole runs (Exchange plays and Ansible's start-up included) are an upper bound
+        return (name, "no per-play times; whole runs %.1f s (an upper bound)" % whole,
+                "PASS" if whole < MAX_ESA_CHECK_SECONDS else "NOT MEASURED")
+    seconds = sum(parts)
+    return (name, "%.1f s (%s; the whole runs %.1f s)" % (
+        seconds, " + ".join("%s %.1f s" % (record["playbook"], part) for record, part in zip(records, parts)), whole),
+        "PASS" if seconds < MAX_ESA_CHECK_SECONDS else "FAIL")
 
 
 def table(rows):
@@ -536,7 +657,7 @@ def render(results, targets):
            "**Caveat:** the machine has %s cores and other work (builds, tests, other engineers' runs) was running at"
            " the same time, and the lab itself (ESA simulator, Exchange gateway, two BIND instances) shares those"
            " cores with Ansible. Wall times are therefore noisy; the counters (logins, round trips, commits, writes,"
-           " HTTP calls, DNS queries/updates) are exact and do not depend on load." % meta["nproc"], "",
+           " configuration reads, HTTP calls, DNS queries/updates) are exact and do not depend on load." % meta["nproc"], "",
            "## Targets", "",
            "| target | measured | result |", "|---|---|---|"]
     for target, figure, verdict in targets:
@@ -582,13 +703,15 @@ def render(results, targets):
             rows.append((phase, "**total**", total(data["collection"][phase]), True))
         if data.get("naive"):
             for phase in ("converge", "noop"):
-                record = data["naive"][phase][0]
-                rows.append(("naive " + phase, "bench/playbooks/naive.yml", record, False))
+                for record in data["naive"][phase]:
+                    rows.append(("naive " + phase, "bench/playbooks/naive.yml", record, False))
         out += ["## N = %s" % size, "", table(rows), ""]
         if data.get("naive"):
             naive = data["naive"]["converge"][0]
-            out += ["Naive converge: %d object tasks (3 per domain, 4 outbound gateway including the S15 check, 3 Exchange), %.2f s per"
-                    " object task on average." % (naive["objects"], naive["wall_s"] / naive["objects"]), ""]
+            out += ["Naive converge: %d object tasks (3 per domain, 4 outbound gateway including the S15 check, 3 Exchange),"
+                    " %.2f s per object task on average." % (naive["objects"], naive["wall_s"] / naive["objects"])
+                    + ("" if data["naive"]["noop"] else " The naive no-op run was not made at this N"
+                       " (`--naive-noop-max-size %s`)." % results["meta"].get("naive_noop_max_size")), ""]
 
     large = sizes[-1]
     out += ["## Where the time goes (N = %s)" % large, "",
@@ -619,15 +742,22 @@ def render(results, targets):
             " `ansible_command_timeout: 180`, the README's setting for real appliances.",
             "* Naive baseline: `bench/playbooks/naive.yml`, the objects of inbound.yml and outbound.yml with one task"
             " per object (loops over the domains), each ESA task with `state: merged` and `commit: true`; then the same"
-            " playbook again (naive no-op). The DNS cutover has no naive variant, so round-trip and commit ratios"
+            " playbook again (naive no-op, %s). The DNS cutover has no"
+            " naive variant, so round-trip and commit ratios"
             " compare the naive run with the collection's inbound.yml +"
-            " outbound.yml converge.",
+            " outbound.yml converge." % ("at every N" if meta.get("naive_noop_max_size") is None else
+                                         "only for N <= %d, `--naive-noop-max-size`" % meta["naive_noop_max_size"]),
             "* Wall time: the `ansible-playbook` process, start to exit (includes Ansible's start-up, about 2-4 s per"
             " run here). Each run is one role run per host (one play per side of the role).",
             "* Counters (`python -m lab status --json`, deltas around each run, read after BIND's own NOTIFY/transfer"
             " traffic settled): gateway logins = `esa.logins`; CLI round trips = `esa.lines_received` (lines the client"
             " sent: commands, answers, pager keys); commits = `esa.commits`; ESA writes = `esa.writes`; HTTP calls ="
-            " `exo.http_requests` (token + InvokeCommand); Exchange writes = `exo.writes`; DNS queries / updates ="
+            " `exo.http_requests` (token + InvokeCommand); Exchange writes = `exo.writes`; config reads = the sum of"
+            " `esa.config_reads` (invocations of a configuration command - showconfig, smtproutes, destconfig,"
+            " listenerconfig, filters, sslconfig, ... - that changed nothing); max reads/login ="
+            " the largest value of `esa.config_reads_max_per_login` (the most reads of one command within one gateway"
+            " login), zeroed before each run with `python -m lab reset --read-max-only`, so it is that run's own;"
+            " the total row shows the largest run. DNS queries / updates ="
             " `queries` / `updates` summed over both BIND instances (queries include the secondary's SOA checks after"
             " a NOTIFY, so DNS updates add a few queries of their own).",
             "* Raw data: `bench/results/bench-<date>.json` and the Ansible output of every run in"
@@ -673,6 +803,8 @@ def parse_args(argv):
                              " ANSIBLE_COLLECTIONS_PATH, else <repo>/.build/collections)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
     parser.add_argument("--noop-repeats", type=int, default=3, help="how often the no-op run is repeated (default 3)")
+    parser.add_argument("--naive-noop-max-size", type=int, default=None,
+                        help="re-run the naive baseline (naive no-op) only up to this N (default: at every N)")
     parser.add_argument("--output", default=os.path.join(BENCH_DIR, "results.md"), help="the report (Markdown)")
     parser.add_argument("--raw-dir", default=os.path.join(BENCH_DIR, "results"), help="raw JSON and logs")
     parser.add_argument("--state-root", default=os.path.join(REPO_ROOT, ".lab"),
@@ -702,9 +834,14 @@ def command_line(args, argv):
     return env + shlex.join([os.path.relpath(sys.executable, REPO_ROOT), os.path.relpath(__file__, REPO_ROOT)] + argv)
 
 
+def terminated(signum, _frame):
+    raise BenchError("terminated by signal %d" % signum)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parse_args(argv)
+    signal.signal(signal.SIGTERM, terminated)  # so that the labs are stopped on the way out
     started = time.monotonic()
     stamp = datetime.datetime.now(datetime.timezone.utc)
     run_id = stamp.strftime("%Y%m%dT%H%M%SZ")
@@ -716,7 +853,7 @@ def main(argv=None):
         snapshot, source, digest = snapshot_collection(args.collections_path, args.state_root)
         meta = machine_info(args.collections_path, source, digest)
         meta.update({"date": stamp.strftime("%Y-%m-%d %H:%M"), "command": command_line(args, argv), "run_id": run_id,
-                     "noop_repeats": args.noop_repeats})
+                     "noop_repeats": args.noop_repeats, "naive_noop_max_size": args.naive_noop_max_size})
         results["meta"] = meta
         log("sizes %s, mailops.secure_email from %s (%s, sha256 %s) copied to %s, logs in %s"
             % (args.sizes, source, meta["commit"], digest, snapshot, log_dir))
@@ -726,11 +863,14 @@ def main(argv=None):
             entry = {"domains": size,
                      "collection": run_collection(size, runner, args.state_root, args.keep_state, args.noop_repeats)}
             if not args.no_naive:
-                log("N=%d: naive baseline (converge, no-op)" % size)
-                entry["naive"] = run_naive(size, runner, args.state_root, args.keep_state)
+                with_noop = args.naive_noop_max_size is None or size <= args.naive_noop_max_size
+                log("N=%d: naive baseline (converge%s)" % (size, ", no-op" if with_noop else ""))
+                entry["naive"] = run_naive(size, runner, args.state_root, args.keep_state, with_noop)
                 for record in entry["naive"]["converge"] + entry["naive"]["noop"]:
                     record["objects"] = 3 * size + 7
             results["sizes"][str(size)] = entry
+            with open(os.path.join(args.raw_dir, "bench-%s.partial.json" % run_id), "w", encoding="utf-8") as handle:
+                json.dump(results, handle, indent=2)  # what was measured so far, should a later size fail
     except BenchError as exc:
         print("bench: error: %s" % exc, file=sys.stderr)
         return 1
@@ -738,6 +878,9 @@ def main(argv=None):
         if snapshot and not args.keep_state:
             shutil.rmtree(snapshot, ignore_errors=True)
     meta["duration_s"] = round(time.monotonic() - started, 1)
+    partial = os.path.join(args.raw_dir, "bench-%s.partial.json" % run_id)
+    if os.path.exists(partial):
+        os.remove(partial)
     targets = evaluate(results)
     results["targets"] = [{"target": t, "measured": f, "result": v} for t, f, v in targets]
     raw = os.path.join(args.raw_dir, "bench-%s.json" % run_id)

@@ -15,14 +15,15 @@ from .esa.engine import normalise_cluster
 from .esa.store import (
     CONFIG_FILE,
     COUNTERS_FILE,
+    READ_COUNTERS,
     FileStore,
     all_layers,
     effective_view,
     factory_layers,
     layer_chain,
+    load_counters,
     read_json,
     table_levels,
-    zero_counters,
 )
 from .esa.tables import TABLES, TableError, normalise_table
 from .dns import cli as dns_cli
@@ -223,8 +224,7 @@ def cmd_status(args):
     stored = _stored_config(state) or {}
     identity = stored.get("identity") or {}
     last = info or state.runtime() or {}
-    counters = zero_counters()
-    counters.update(read_json(state.file(COUNTERS_FILE), {}))
+    counters = load_counters(state.file(COUNTERS_FILE))
     cluster = (info or identity or {}).get("cluster")
     status = {
         "running": bool(info),
@@ -244,7 +244,8 @@ def cmd_status(args):
               + (f", cluster {status['cluster']}" if status["cluster"] else ""))
     else:
         print("ESA: not running")
-    print("counters: " + ", ".join(f"{key}={value}" for key, value in counters.items()))
+    print("counters: " + ", ".join(f"{key}={value}" for key, value in counters.items() if key not in READ_COUNTERS))
+    print("config reads: " + _reads_line(counters))
     faults = state.read_faults()
     if faults:
         print("faults: " + ", ".join(f"{key}={value}" for key, value in sorted(faults.items())))
@@ -253,6 +254,13 @@ def cmd_status(args):
     exo = exo_cli.status(state.path)
     print(f"Exchange: running (pid {exo['pid']}) at {exo['base_url']}" if exo["running"] else "Exchange: not running")
     return 0
+
+
+def _reads_line(counters):
+    """``showconfig 2 (max 1/login), smtproutes 3 (max 2/login)`` or ``none`` (commands with reads only)."""
+    reads, most = counters.get("config_reads") or {}, counters.get("config_reads_max_per_login") or {}
+    items = [f"{name} {total} (max {most.get(name, 0)}/login)" for name, total in reads.items() if total]
+    return ", ".join(items) if items else "none"
 
 
 def cmd_config(args):
@@ -320,6 +328,10 @@ def cmd_reset(args):
     stored = _stored_config(state)
     identity = (stored or {}).get("identity") or {"hostname": "esa1.lab", "cluster": None}
     store = FileStore(state.path, identity)
+    if args.read_max_only:
+        store.reset_read_max()
+        print("ESA lab: config_reads_max_per_login zeroed (the other counters keep counting).")
+        return 0
     store.reset(counters_only=args.counters_only)
     if args.counters_only:
         print("ESA lab counters reset.")
@@ -438,6 +450,9 @@ def build_parser():
     seed.add_argument("--remove", action="store_true", help="remove the table from that level instead")
     reset = add("reset", cmd_reset, "factory configuration, zero counters, no faults")
     reset.add_argument("--counters-only", action="store_true", help="only zero the counters")
+    reset.add_argument("--read-max-only", action="store_true",
+                       help="only zero the ESA counter config_reads_max_per_login (a new measuring window, e.g. one"
+                            " demo or bench phase); configuration, faults and the other counters stay")
     trust = add("trust", cmd_trust, "add the lab host key to a known_hosts file (for libssh clients)")
     trust.add_argument("--known-hosts", default="~/.ssh/known_hosts", help="file to update (default ~/.ssh/known_hosts)")
     fault = add("fault", cmd_fault, "set or clear fault injection")

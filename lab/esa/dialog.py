@@ -144,3 +144,20 @@ def ask_export(ctx, render):
         ctx.app.files.write(name, render())
     except OSError:
         ctx.error("Error writing file.")
+
+
+def wrap_lines(text, width):
+    """Cut every line longer than ``width`` into pieces of exactly ``width`` characters (the last piece
+    may be shorter), each piece on its own line, as a terminal of ``width`` columns shows it.
+
+    ``width`` 0 (or None) returns ``text`` unchanged.  Used by ``showconfig`` only (see commands/system.py).
+    """
+    if not width:
+        return text
+    lines = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            lines.append(line)
+            continue
+        lines += [line[start:start + width] for start in range(0, len(line), width)]
+    return "\n".join(lines)

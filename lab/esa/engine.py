@@ -10,7 +10,9 @@ Usage (in-process)::
     s.close()                      # pending changes are dropped
 
 Output uses "\\n" line endings.  Every response ends with the main prompt,
-a question ending in ``]> ``, or ``-Press Any Key For More-``.
+a question ending in ``]> ``, or ``-Press Any Key For More-``.  ``showconfig`` and
+``saveconfig`` show the committed configuration only; ``showconfig`` wraps its long
+lines at the session's terminal width (``open_session(width=80)``).
 """
 
 import copy
@@ -41,6 +43,7 @@ LOG = logging.getLogger(__name__)
 MODEL = "C100V"
 VERSION = "15.5.1-055"
 DEFAULT_PAGE_SIZE = 23          # 24-line terminal minus the pager line
+DEFAULT_WIDTH = 80              # columns of the default pty (libssh, paramiko invoke_shell: 80x24)
 PAGER_TEXT = "-Press Any Key For More-"
 DEFAULT_PASSWORD = "ironport"   # in-process default; the SSH lab generates one per state dir
 
@@ -173,15 +176,48 @@ class Appliance:
     def record_login(self):
         self.bump("logins")
 
+    def record_config_read(self, command, in_login):
+        """One configuration read of ``command``, the ``in_login``-th of that command in its login."""
+        self.store.record_config_read(command, in_login)
+
+    def reset_read_max(self):
+        """Zero ``config_reads_max_per_login`` only (a new measuring window)."""
+        self.store.reset_read_max()
+
     def reset(self, counters_only=False):
         self.store.reset(counters_only)
 
-    def open_session(self, user="admin", page_size=DEFAULT_PAGE_SIZE, count_login=True, commit_delay=None):
-        """Open a CLI session (counts a session, and a login unless ``count_login=False``)."""
+    def open_session(self, user="admin", page_size=DEFAULT_PAGE_SIZE, count_login=True, commit_delay=None,
+                     width=DEFAULT_WIDTH, login=None):
+        """Open a CLI session (counts a session, and a login unless ``count_login=False``).
+
+        ``width``: terminal columns (``showconfig`` wraps longer lines; 0 = no wrapping).
+        ``login``: a :class:`LoginReads` shared by the sessions of one login (the SSH server passes one
+        per SSH connection); by default the session is a login of its own.
+        """
         if count_login:
             self.record_login()
         self.bump("sessions")
-        return Session(self, user, page_size, self.commit_delay if commit_delay is None else commit_delay)
+        return Session(self, user, page_size, self.commit_delay if commit_delay is None else commit_delay,
+                       width=width, login=login)
+
+
+class LoginReads:
+    """Configuration reads per command within one login (shared by the sessions of that login)."""
+
+    def __init__(self):
+        self._counts = {}
+        self._lock = threading.Lock()
+
+    def add(self, command):
+        """Count one read of ``command``; returns how many reads of it this login has made."""
+        with self._lock:
+            self._counts[command] = self._counts.get(command, 0) + 1
+            return self._counts[command]
+
+    def counts(self):
+        with self._lock:
+            return dict(self._counts)
 
 
 class Context:
@@ -221,10 +257,12 @@ class Context:
 class Session:
     """One CLI session; pending (uncommitted) changes belong to it."""
 
-    def __init__(self, app, user, page_size, commit_delay):
+    def __init__(self, app, user, page_size, commit_delay, width=DEFAULT_WIDTH, login=None):
         self.app = app
         self.user = user
         self.page_size = page_size
+        self.width = width
+        self.login = login if login is not None else LoginReads()
         self.commit_delay = commit_delay
         self.mode = ("cluster", app.cluster["name"]) if app.cluster else ("standalone", None)
         self.closed = False
@@ -235,6 +273,8 @@ class Session:
         self._pending = None
         self._dirty = set()
         self._close_requested = False
+        self._reading = None        # name of the running configuration command (see _end_invocation)
+        self._changed = False       # that invocation completed an edit
 
     # -- prompt and state --------------------------------------------------
     @property
@@ -258,6 +298,10 @@ class Session:
 
     def set_terminal_height(self, rows):
         self.page_size = max(rows - 1, 1) if rows else 0
+
+    def set_terminal_width(self, columns):
+        """Terminal columns: ``showconfig`` wraps longer lines at this width; 0 disables wrapping."""
+        self.width = max(int(columns), 0) if columns else 0
 
     def set_mode(self, level, name):
         self.mode = (level, name)
@@ -317,6 +361,7 @@ class Session:
             layer = defining_layer(self._pending, self.mode_chain, name)
         self._pending.setdefault(layer, {})[name] = copy.deepcopy(value)
         self._dirty.add((layer, name))
+        self._changed = True
         if count:
             self.app.bump("writes")
 
@@ -386,6 +431,7 @@ class Session:
             self._gen.close()
             self._gen = None
             self._spec = None
+            self._end_invocation()
         if self._close_requested:
             self.close()
             return out
@@ -398,6 +444,7 @@ class Session:
         if self._gen is not None:
             self._gen.close()
             self._gen = None
+            self._end_invocation()
         if self._pending is not None:
             self.app.bump("lost_uncommitted")
         self._pending = None
@@ -409,7 +456,9 @@ class Session:
         """Run ``cmd1; cmd2`` non-interactively (SSH exec channel).
 
         A question is answered with ``read_line()``; when it returns None the
-        command is interrupted.  Prompts are not included in the output.
+        command is interrupted.  Prompts are not included in the output.  There is
+        no pager; ``showconfig`` still wraps at ``self.width`` (the SSH server opens
+        exec sessions with width 0, i.e. no wrapping, unless the client asked for a pty).
         """
         self.page_size = 0
         output = []
@@ -440,6 +489,8 @@ class Session:
             self.emit("Unknown command or missing feature key\n")
             return self._finish()
         ctx = Context(self, words[1:])
+        self._reading = spec.name if spec.config else None
+        self._changed = False
         try:
             result = spec.func(ctx)
         except Exception as exc:  # a lab bug must not kill the session
@@ -471,10 +522,21 @@ class Session:
         self.emit(f"An application fault occurred: {exc}\n")
         return self._finish()
 
+    def _end_invocation(self):
+        """A top-level command invocation ended (normally, by Ctrl-C, a fault or the end of the session).
+
+        A configuration command that completed no edit counts as one configuration read of that command.
+        """
+        name, self._reading = self._reading, None
+        if name and not self._changed:
+            self.app.record_config_read(name, self.login.add(name))
+        self._changed = False
+
     def _finish(self):
         """The command ended: output, blank line, main prompt."""
         self._gen = None
         self._spec = None
+        self._end_invocation()
         text = "".join(chunk for chunk, _paged in self._chunks)
         if self._close_requested:
             self._chunks = []

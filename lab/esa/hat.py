@@ -1,4 +1,5 @@
-"""Host Access Table (HAT) of a listener: sender groups and mail flow policies (esa.md section 1.7).
+"""Host Access Table (HAT) of a listener: sender groups and mail flow policies (docs/asyncos-cli.md,
+"listenerconfig: HAT and RAT").
 
 A listener's ``hat`` is::
 
@@ -20,7 +21,8 @@ import re
 BEHAVIORS = (("ACCEPT", "Accept"), ("RELAY", "Relay"), ("REJECT", "Reject"), ("TCPREFUSE", "TCP Refuse"),
              ("CONTINUE", "Continue"))
 
-# Parameter keys in HAT-text order (the order of the esa.md 1.7 transcript, lab keys appended).
+# Parameter keys in HAT-text order (the order of the HAT transcript in docs/asyncos-cli.md,
+# "listenerconfig: HAT and RAT"; lab keys appended).
 PARAM_KEYS = ("spam_check", "max_msgs_per_session", "max_concurrency", "max_rcpts_per_msg", "max_rcpts_per_hour",
               "dhap_limit", "virus_check", "max_message_size", "use_sb", "tls", "tls_verify_client",
               "smtpauth_allow", "smtpauth_requiretls")

@@ -1,4 +1,5 @@
-"""Message filters (``filters``): the filter language checker and the stored form (esa.md sections 1.9 and 5).
+"""Message filters (``filters``): the filter language checker and the stored form (docs/asyncos-cli.md,
+"filters and the filter language").
 
 A script holds one or more filters::
 
@@ -17,7 +18,7 @@ KEYWORDS = ("if", "else", "and", "or", "not")
 RESERVED_NAMES = KEYWORDS + ("true", "false", "valid")
 INACTIVE_DIRECTIVE = "#!inactive"
 
-# Rules (conditions), esa.md section 5.
+# Rules (conditions): docs/asyncos-cli.md, "filters and the filter language".
 STRING_RULES = ("subject", "mail-from", "mail-from-group", "rcpt-to", "rcpt-to-group", "sendergroup", "remote-ip",
                 "recv-int", "recv-listener", "spf-status", "image-verdict", "attachment-filename", "attachment-type",
                 "attachment-filetype", "attachment-mimetype", "url-category")
@@ -37,7 +38,7 @@ ARG_RULES = {
 ORDER_OPERATORS = ("<", "<=", ">", ">=")
 EQUALITY_OPERATORS = ("==", "!=")
 
-# Actions, esa.md section 5: (min, max) argument counts.
+# Actions (docs/asyncos-cli.md, "filters and the filter language"): (min, max) argument counts.
 ACTIONS = {
     "deliver": (0, 0), "drop": (0, 0), "bounce": (0, 0), "skip-filters": (0, 0), "skip-spamcheck": (0, 0),
     "skip-viruscheck": (0, 0), "skip-ampcheck": (0, 0), "skip-vofcheck": (0, 0), "skip-marketingcheck": (0, 0),

@@ -4,6 +4,11 @@
 - PTY + shell: echo, CR/LF/CRLF end a line (CRLF counts once), backspace,
   Ctrl-C interrupts, any single key continues the pager;
 - exec channel: ``ssh host "cmd1; cmd2"`` runs the commands without prompts;
+- terminal size from the pty request and window changes: rows set the pager, columns the
+  width at which ``showconfig`` wraps long lines (80 when the client sent no size; an exec
+  channel without a pty has no terminal, so no wrapping there);
+- one :class:`LoginReads` per SSH connection (login), shared by its channels, for the
+  ``config_reads_max_per_login`` counter;
 - faults from ``<state>/faults.json``, read when a session starts.
 """
 
@@ -18,7 +23,7 @@ import time
 import paramiko
 
 from ..state import BIND_HOST, StateDir
-from .engine import Appliance
+from .engine import DEFAULT_WIDTH, Appliance, LoginReads
 
 LOG = logging.getLogger(__name__)
 
@@ -54,6 +59,7 @@ class _ChannelRequest:
         self.kind = None
         self.command = ""
         self.rows = 0
+        self.columns = 0
         self.pty = False
         self.session = None
         self.ready = threading.Event()
@@ -63,6 +69,7 @@ class _Interface(paramiko.ServerInterface):
     def __init__(self, server):
         self.server = server
         self.username = None
+        self.login_reads = LoginReads()     # one login = one SSH connection, all its channels
         self._requests = {}
         self._lock = threading.Lock()
 
@@ -99,13 +106,16 @@ class _Interface(paramiko.ServerInterface):
         request = self.request_for(channel)
         request.pty = True
         request.rows = height
+        request.columns = width
         return True
 
     def check_channel_window_change_request(self, channel, width, height, pixelwidth, pixelheight):
         request = self.request_for(channel)
         request.rows = height
+        request.columns = width
         if request.session is not None:
             request.session.set_terminal_height(height)
+            request.session.set_terminal_width(width or DEFAULT_WIDTH)
         return True
 
     def check_channel_shell_request(self, channel):
@@ -238,7 +248,8 @@ class ESASSHServer:
         prompt_delay = float(faults.get("prompt_delay") or 0)
         rows = request.rows or 24
         session = self.app.open_session(user=interface.username, page_size=max(rows - 1, 1), count_login=False,
-                                        commit_delay=float(faults.get("commit_delay") or 0))
+                                        commit_delay=float(faults.get("commit_delay") or 0),
+                                        width=request.columns or DEFAULT_WIDTH, login=interface.login_reads)
         request.session = session
         lines = 0
 
@@ -306,7 +317,11 @@ class ESASSHServer:
         channel.close()
 
     def _run_exec(self, channel, request, interface):
-        session = self.app.open_session(user=interface.username, page_size=0, count_login=False)
+        # No pty, no terminal: showconfig is not wrapped (lab choice; how the appliance wraps exec output is
+        # not known from public sources). With a pty (ssh -t), it wraps at the pty's columns like a shell.
+        width = (request.columns or DEFAULT_WIDTH) if request.pty else 0
+        session = self.app.open_session(user=interface.username, page_size=0, count_login=False, width=width,
+                                        login=interface.login_reads)
         pending = bytearray()
         channel.settimeout(5)
 

@@ -26,6 +26,17 @@ from .tls_settings import factory_ssl
 
 COUNTER_NAMES = ("logins", "sessions", "commits", "writes", "lines_received", "lost_uncommitted", "clears")
 
+# Configuration commands of the lab (``CommandSpec(config=True)``). A "configuration read" is one top-level
+# invocation of one of them that made no change (no completed edit). Counted per command name in two
+# counters ({command: n}):
+#   config_reads                 total reads;
+#   config_reads_max_per_login   the largest number of reads of that command within one login (an SSH
+#                                login with all its channels; in-process: one open_session()).
+# ``reset_read_max`` zeroes only the second one (a new measuring window for a bench or demo phase).
+CONFIG_COMMANDS = ("showconfig", "saveconfig", "smtproutes", "destconfig", "listenerconfig", "filters",
+                   "sslconfig", "bounceconfig", "interfaceconfig")
+READ_COUNTERS = ("config_reads", "config_reads_max_per_login")
+
 # Level at which each table lives on a clustered appliance (factory placement).
 TABLE_HOME = {
     "smtp_routes": "cluster",
@@ -45,7 +56,8 @@ FACTORY_TABLES = {
     "ssl": factory_ssl(),
 }
 
-# "Start a new configuration at the current mode" (esa.md section 1.3) creates these (lab choice).
+# "Start a new configuration at the current mode" (docs/asyncos-cli.md, "Cluster levels") creates these
+# (lab choice).
 EMPTY_TABLES = {
     "smtp_routes": [],
     "destination_controls": factory_destination_controls(),
@@ -61,7 +73,34 @@ LOCK_FILE = "esa.lock"
 
 
 def zero_counters():
-    return dict.fromkeys(COUNTER_NAMES, 0)
+    counters = dict.fromkeys(COUNTER_NAMES, 0)
+    for name in READ_COUNTERS:
+        counters[name] = dict.fromkeys(CONFIG_COMMANDS, 0)
+    return counters
+
+
+def merge_counters(stored):
+    """Zero counters updated with ``stored`` (a counters file; older files lack the read counters)."""
+    counters = zero_counters()
+    for name, value in (stored or {}).items():
+        if isinstance(counters.get(name), dict) and isinstance(value, dict):
+            counters[name].update(value)
+        else:
+            counters[name] = value
+    return counters
+
+
+def add_config_read(counters, command, in_login):
+    """Count one configuration read of ``command``, the ``in_login``-th of that command in its login."""
+    reads = counters.setdefault("config_reads", {})
+    reads[command] = reads.get(command, 0) + 1
+    most = counters.setdefault("config_reads_max_per_login", {})
+    most[command] = max(most.get(command, 0), in_login)
+
+
+def load_counters(path):
+    """The counters stored in ``path`` (``esa_counters.json``), completed with zeros."""
+    return merge_counters(read_json(path, {}))
 
 
 def layer_chain(hostname, cluster):
@@ -184,7 +223,15 @@ class MemoryStore:
 
     def read_counters(self):
         with self._lock:
-            return dict(self._counters)
+            return copy.deepcopy(self._counters)
+
+    def record_config_read(self, command, in_login):
+        with self._lock:
+            add_config_read(self._counters, command, in_login)
+
+    def reset_read_max(self):
+        with self._lock:
+            self._counters["config_reads_max_per_login"] = zero_counters()["config_reads_max_per_login"]
 
     def reset(self, counters_only=False):
         with self._lock:
@@ -262,16 +309,25 @@ class FileStore:
 
     def bump(self, name, amount=1):
         with self._locked():
-            counters = zero_counters()
-            counters.update(read_json(self.counters_path, {}))
+            counters = load_counters(self.counters_path)
             counters[name] = counters.get(name, 0) + amount
+            write_json_atomic(self.counters_path, counters)
+
+    def record_config_read(self, command, in_login):
+        with self._locked():
+            counters = load_counters(self.counters_path)
+            add_config_read(counters, command, in_login)
+            write_json_atomic(self.counters_path, counters)
+
+    def reset_read_max(self):
+        with self._locked():
+            counters = load_counters(self.counters_path)
+            counters["config_reads_max_per_login"] = zero_counters()["config_reads_max_per_login"]
             write_json_atomic(self.counters_path, counters)
 
     def read_counters(self):
         with self._locked():
-            counters = zero_counters()
-            counters.update(read_json(self.counters_path, {}))
-            return counters
+            return load_counters(self.counters_path)
 
     def reset(self, counters_only=False):
         with self._locked():

@@ -1,4 +1,4 @@
-"""``showconfig``/``saveconfig`` XML rendering (element names per esa.md section 3)."""
+"""``showconfig``/``saveconfig`` XML rendering (element names: docs/asyncos-cli.md, "showconfig and saveconfig")."""
 
 import base64
 import hashlib

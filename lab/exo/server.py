@@ -35,7 +35,7 @@ NUL_BODY = b"\x00" * 4096
 
 
 def annotate(record):
-    """Add the type annotations of a live response (exo.md 1.5) to a record."""
+    """Add the type annotations of a live response (docs/exchange-rest.md section 5) to a record."""
     out = {}
     for key, value in record.items():
         if isinstance(value, list):
@@ -56,7 +56,7 @@ def error_body(err):
     inner = {"message": "Invalid Operation", "type": "Microsoft.Exchange.Admin.OData.Core.ODataServiceException",
              "stacktrace": "", "internalexception": internal}
     if err.exc_type == tenant_mod.T_NOT_FOUND:
-        # the older shape of the not-found fixture in exo.md 1.8 (details only, no internalexception)
+        # the older not-found shape (docs/exchange-rest.md section 7): details only, no internalexception
         return {"error": {"code": "InternalServerError", "message": "Error executing cmdlet",
                           "details": [{"code": "Client", "target": "",
                                        "message": f"{err.error_id}|{err.exc_type}|{err.message}"}],

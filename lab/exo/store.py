@@ -80,7 +80,7 @@ def factory_tenant(apps):
 
 
 def _accepted_domain(name, default, initial):
-    # Shape of the sanitised live record in exo.md section 2.6 (a subset of its 56 fields).
+    # Shape of graph2otel's sanitised live record (docs/exchange-rest.md section 13), a subset of its 56 fields.
     return {
         "DomainName": name, "DomainType": "Authoritative", "Default": default, "InitialDomain": initial,
         "MatchSubDomains": False, "SmtpDaneStatus": "Disabled", "AuthenticationType": "Managed",

@@ -1,6 +1,6 @@
 """The lab tenant: cmdlets behind InvokeCommand, over plain dicts (no HTTP here).
 
-Behaviour follows ``exo.md`` (the shared reference) where it says something; every other choice is
+Behaviour follows docs/exchange-rest.md (the public evidence) where it says something; every other choice is
 listed in lab/README.md ("Exchange Online", "Fidelity").  Records are stored in the shape
 ``Get-*`` returns (without the ``@odata.type`` annotations, which the server adds on the way out).
 """
@@ -213,7 +213,7 @@ def check_domain(field, value, allow_star=True):
 
 
 def smtp_domain(value):
-    """Storage form of an inbound connector sender domain: smtp:<domain>;1 (exo.md 2.1)."""
+    """Storage form of an inbound connector sender domain: smtp:<domain>;1 (docs/exchange-rest.md section 9)."""
     if value.lower().startswith("smtp:"):
         return value if re.search(r";\d+$", value) else value + ";1"
     return f"smtp:{value};1"
@@ -302,7 +302,7 @@ TRUNCATION_WARNING = ("There are more results available than are currently displ
                       "value for the ResultSize parameter.")
 
 
-# -- inbound connectors (exo.md 2.1) -------------------------------------------------------------------
+# -- inbound connectors (docs/exchange-rest.md section 9) -----------------------------------------------
 INBOUND_COMMON = {
     "Name": "str", "SenderDomains": "mvp", "AssociatedAcceptedDomains": "mvp", "CloudServicesMailEnabled": "bool",
     "Comment": "str", "ConnectorSource": CONNECTOR_SOURCE, "ConnectorType": TENANT_CONNECTOR_TYPE,
@@ -451,7 +451,7 @@ def remove_inbound(tenant, bound):
     return [], []
 
 
-# -- outbound connectors (exo.md 2.2, 2.3) ---------------------------------------------------------------
+# -- outbound connectors (docs/exchange-rest.md section 10) -----------------------------------------------
 OUTBOUND_COMMON = {
     "Name": "str", "AllAcceptedDomains": "bool", "CloudServicesMailEnabled": "bool", "Comment": "str",
     "ConnectorSource": CONNECTOR_SOURCE, "ConnectorType": TENANT_CONNECTOR_TYPE, "Enabled": "bool",
@@ -561,7 +561,7 @@ def prepare_validation(tenant, bound):
     return copy.deepcopy(record)
 
 
-# -- transport rules (exo.md 2.4) ---------------------------------------------------------------------
+# -- transport rules (docs/exchange-rest.md section 11) -----------------------------------------------
 _P = "Microsoft.Exchange.MessagingPolicies.Rules.Tasks."
 CONDITIONS = {  # parameter -> (type, predicate class)
     "SenderIpRanges": ("mvp", "SenderIpRangesPredicate"),
@@ -865,7 +865,7 @@ def remove_rule(tenant, bound):
     return [], []
 
 
-# -- accepted domains and message trace (exo.md 2.5, 2.6) ------------------------------------------------
+# -- accepted domains and message trace (docs/exchange-rest.md sections 12, 13) ----------------------------
 GET_ACCEPTED = {"Identity": "str", "ResultSize": "str"}
 TRACE = {"StartDate": "date", "EndDate": "date", "SenderAddress": "mvp", "RecipientAddress": "mvp",
          "MessageId": "mvp", "MessageTraceId": "str", "Status": "mvp", "Subject": "str",
@@ -986,7 +986,7 @@ def strip_annotations(record):
 
 
 def seed(tenant, data, replace=False):
-    """Put raw Get-* records (e.g. the live ones of exo.md section 2) into the tenant."""
+    """Put raw Get-* records into the tenant (e.g. graph2otel's live ones, docs/exchange-rest.md sections 9-13)."""
     unknown = set(data) - set(SEED_KEYS) - {"smart_hosts"}
     if unknown:
         raise ValueError(f"unknown seed keys: {', '.join(sorted(unknown))}; use {', '.join(SEED_KEYS)}")

@@ -64,7 +64,7 @@ def test_exo_seed_converges_idempotent_check_mode_and_diff(exo_lab, exo_playbook
 
 
 LIVE_SEED = {
-    # exo.md section 2, verbatim records (annotation keys included)
+    # graph2otel's live records, verbatim (annotation keys included); docs/exchange-rest.md sections 9-13
     "inbound_connectors": [
         {"Enabled": False, "ConnectorType": "OnPremises", "ConnectorSource": "AdminUI",
          "Comment": "test connector for poller", "SenderIPAddresses": [], "SenderDomains": ["smtp:*;1"],

@@ -136,7 +136,7 @@ def test_terminal_height_sets_page_size(app):
 
 
 def _showconfig(app, option):
-    cli = Cli(app, page_size=0)
+    cli = Cli(app, page_size=0, width=0)       # no wrapping: whole XML lines (wrapping: test_lab_engine_reads.py)
     out = cli.run("showconfig")
     assert out == ("\nChoose the passphrase option:\n"
                    "1. Mask passphrases (Files with masked passphrases cannot be loaded using\n"
@@ -167,12 +167,14 @@ def test_showconfig_xml_and_masking():
     assert len(plain.splitlines()) > 60
 
 
-def test_showconfig_shows_session_view_and_reasks(cli):
+def test_showconfig_shows_committed_only_and_reasks(cli):
     add_route(cli, "pending.example.com", "h1.example.net")
     cli.run("showconfig")
     assert cli.last("7").startswith('That value is not valid: "7".')
     cli.session.page_size = 0
-    assert "pending.example.com" in cli.run("3")
+    out = cli.run("3")
+    assert "<smtp_routes>" in out and "pending.example.com" not in out     # pending changes are not shown
+    assert cli.session.has_pending
 
 
 def test_saveconfig(app, cli):

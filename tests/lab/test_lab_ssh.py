@@ -36,9 +36,9 @@ def connect(server, password="lab-pass-1", key=None):
 
 
 class Shell:
-    def __init__(self, client, height=24):
+    def __init__(self, client, height=24, width=80):
         self.client = client
-        self.channel = client.invoke_shell(term="vt100", width=80, height=height)
+        self.channel = client.invoke_shell(term="vt100", width=width, height=height)
         self.channel.settimeout(5)
         self.banner = self.read()
 
@@ -131,6 +131,52 @@ def test_exec_channel(server):
     assert stdout.read().decode() == ("The clustermode command is only available on cluster systems.\n"
                                       "There is no data to commit.\n")
     client.close()
+
+
+def _xml_lines(text):
+    """The lines of a showconfig answer from its XML declaration to ``</config>``."""
+    start, end = text.index("<?xml"), text.index("</config>") + len("</config>")
+    return text[start:end].split("\n")
+
+
+def test_showconfig_wraps_at_the_pty_width_and_reads_are_counted(server):
+    server.app.reset_read_max()
+    before = server.app.counters
+    client = connect(server)
+    shell = Shell(client, height=1000, width=100)          # paramiko sends the pty request with 100 columns
+    shell.line("showconfig")
+    lines = _xml_lines(shell.line("1"))
+    assert max(len(line) for line in lines) == 100
+    cipher = [index for index, line in enumerate(lines) if line.startswith("    <outbound_ciphers>")]
+    assert len(cipher) == 1
+    first, second = lines[cipher[0]], lines[cipher[0] + 1]
+    assert len(first) == 100 and len(second) <= 100 and (first + second).endswith("</outbound_ciphers>")
+
+    shell.channel.resize_pty(width=60, height=1000)         # window-change request
+    time.sleep(0.2)
+    shell.line("showconfig")
+    lines = _xml_lines(shell.line("1"))
+    assert max(len(line) for line in lines) == 60 and sum(len(line) == 60 for line in lines) > 3
+
+    _stdin, stdout, _stderr = client.exec_command("showconfig 1", timeout=5)    # same login, no pty: no wrapping
+    lines = _xml_lines(stdout.read().decode())
+    assert max(len(line) for line in lines) > 160
+    _stdin, stdout, _stderr = client.exec_command("showconfig 1", timeout=5, get_pty=True)   # pty: 80 columns
+    lines = _xml_lines(stdout.read().decode().replace("\r\n", "\n"))
+    assert max(len(line) for line in lines) == 80
+    client.close()
+    time.sleep(0.2)
+
+    other = connect(server)                                 # another login
+    _stdin, stdout, _stderr = other.exec_command("showconfig 1; smtproutes print", timeout=5)
+    stdout.read()
+    other.close()
+    after = server.app.counters
+    assert after["config_reads"]["showconfig"] == before["config_reads"]["showconfig"] + 5
+    assert after["config_reads"]["smtproutes"] == before["config_reads"]["smtproutes"] + 1
+    assert after["config_reads_max_per_login"]["showconfig"] == 4   # the 4 reads of the first login
+    assert after["config_reads_max_per_login"]["smtproutes"] == 1
+    assert after["writes"] == before["writes"]
 
 
 def test_drop_after_lines_fault(server):
@@ -275,11 +321,26 @@ def test_cli_up_status_config_fault_reset_down(tmp_path):
         assert shell.banner.endswith("(Cluster ESA-CL)> ")
         for line in ("smtproutes", "new", "cli.example.com", "h1.example.net", "", "", "commit", "", ""):
             shell.line(line)
+        for line in ("smtproutes", "print", "", "showconfig", "1"):
+            shell.line(line)
+        _stdin, stdout, _stderr = client.exec_command("smtproutes print", timeout=5)
+        assert b"cli.example.com" in stdout.read()
         client.close()
         time.sleep(0.3)
         counters = json.loads(lab("status", "--state-dir", state_dir, "--json").stdout)["esa"]["counters"]
-        assert counters["logins"] == 1 and counters["sessions"] == 2 and counters["commits"] == 1
-        assert counters["writes"] == 1 and counters["lines_received"] == 10
+        assert counters["logins"] == 1 and counters["sessions"] == 3 and counters["commits"] == 1
+        assert counters["writes"] == 1 and counters["lines_received"] == 16
+        assert counters["config_reads"]["smtproutes"] == 2 and counters["config_reads"]["showconfig"] == 1
+        assert counters["config_reads_max_per_login"]["smtproutes"] == 2
+        assert counters["config_reads_max_per_login"]["showconfig"] == 1
+        assert counters["config_reads"]["destconfig"] == 0
+        human = lab("status", "--state-dir", state_dir).stdout
+        assert "config reads: showconfig 1 (max 1/login), smtproutes 2 (max 2/login)\n" in human
+        assert "config_reads" not in human
+        lab("reset", "--state-dir", state_dir, "--read-max-only")
+        counters = json.loads(lab("status", "--state-dir", state_dir, "--json").stdout)["esa"]["counters"]
+        assert counters["config_reads"]["smtproutes"] == 2 and counters["commits"] == 1
+        assert not any(counters["config_reads_max_per_login"].values())
         config = json.loads(lab("config", "--state-dir", state_dir).stdout)
         assert config["esa"]["smtp_routes"] == [{"domain": "cli.example.com", "destinations": ["h1.example.net"]}]
         layers = json.loads(lab("config", "--state-dir", state_dir, "--layers").stdout)["esa"]["table_levels"]

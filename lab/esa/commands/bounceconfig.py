@@ -27,4 +27,4 @@ def bounceconfig(ctx):
         ctx.set_table(TABLE, list(profiles) + [name])
 
 
-COMMANDS = [CommandSpec("bounceconfig", bounceconfig, "Configure the behavior of bounces.", editing=True)]
+COMMANDS = [CommandSpec("bounceconfig", bounceconfig, "Configure the behavior of bounces.", editing=True, config=True)]

@@ -1,4 +1,4 @@
-"""``clustermode``: switch the Centralized Management configuration level (esa.md section 1.3)."""
+"""``clustermode``: switch the Centralized Management configuration level (docs/asyncos-cli.md, "Cluster levels")."""
 
 from ..dialog import ask_choice
 from ..registry import CommandSpec

@@ -1,4 +1,4 @@
-"""``destconfig``: destination controls (texts per esa.md section 1.6; lab choices in lab/README.md)."""
+"""``destconfig``: destination controls (texts: docs/asyncos-cli.md, "destconfig"; lab choices in lab/README.md)."""
 
 import re
 
@@ -331,5 +331,5 @@ def destconfig(ctx):
 
 
 COMMANDS = [
-    CommandSpec("destconfig", destconfig, "Configure options for outgoing mail delivery per destination.", editing=True),
+    CommandSpec("destconfig", destconfig, "Configure options for outgoing mail delivery per destination.", editing=True, config=True),
 ]

@@ -1,4 +1,4 @@
-"""``filters``: message filters (esa.md sections 1.9 and 5); the language checker is ``message_filters.py``."""
+"""``filters``: message filters (docs/asyncos-cli.md, "filters and the filter language"); the language checker is ``message_filters.py``."""
 
 from .. import message_filters as mf
 from ..dialog import Ask, ask, menu, question_text
@@ -247,4 +247,4 @@ def filters_command(ctx):
             yield from result
 
 
-COMMANDS = [CommandSpec("filters", filters_command, "Configure message processing options.", editing=True)]
+COMMANDS = [CommandSpec("filters", filters_command, "Configure message processing options.", editing=True, config=True)]

@@ -1,4 +1,5 @@
-"""``listenerconfig > EDIT <listener> > HOSTACCESS``: sender groups and mail flow policies (esa.md 1.7).
+"""``listenerconfig > EDIT <listener> > HOSTACCESS``: sender groups and mail flow policies
+(docs/asyncos-cli.md, "listenerconfig: HAT and RAT").
 
 Levels: HOSTACCESS menu > (EDIT of a sender group) sender-group menu.  Every completed change is one
 pending write of the ``listeners`` table.

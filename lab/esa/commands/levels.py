@@ -1,4 +1,4 @@
-"""Cluster-level questions a command asks before its own menu (esa.md section 1.3).
+"""Cluster-level questions a command asks before its own menu (docs/asyncos-cli.md, "Cluster levels").
 
 ``check_cluster_level`` is the lab's ``check_cluster_level()``: a configuration command
 run in a mode whose level does not define the command's table asks what to do.

@@ -1,4 +1,5 @@
-"""``listenerconfig``: listeners and their Recipient Access Tables (esa.md sections 1.7 and 1.8).
+"""``listenerconfig``: listeners and their Recipient Access Tables (docs/asyncos-cli.md,
+"listenerconfig: HAT and RAT").
 
 Levels (an empty answer at a menu goes one level up): listeners menu > listener menu > RCPTACCESS menu
 or HOSTACCESS menu (``hostaccess.py``) > sender-group menu.
@@ -398,5 +399,5 @@ def listenerconfig(ctx):
 
 
 COMMANDS = [
-    CommandSpec("listenerconfig", listenerconfig, "Configure mail listeners.", editing=True),
+    CommandSpec("listenerconfig", listenerconfig, "Configure mail listeners.", editing=True, config=True),
 ]

@@ -1,4 +1,4 @@
-"""``interfaceconfig``: a machine-only command (esa.md section 1.3 ``cluster_restrict_level``)."""
+"""``interfaceconfig``: a machine-only command (docs/asyncos-cli.md, "Cluster levels": ``cluster_restrict_level``)."""
 
 from ..dialog import menu
 from ..listeners import INTERFACES
@@ -27,5 +27,5 @@ def interfaceconfig(ctx):
 
 
 COMMANDS = [
-    CommandSpec("interfaceconfig", interfaceconfig, "Configure Ethernet IP addresses.", editing=True),
+    CommandSpec("interfaceconfig", interfaceconfig, "Configure Ethernet IP addresses.", editing=True, config=True),
 ]

@@ -1,4 +1,4 @@
-"""``smtproutes``: permanent SMTP routes (texts per esa.md section 1.5)."""
+"""``smtproutes``: permanent SMTP routes (texts: docs/asyncos-cli.md, "smtproutes")."""
 
 from ..dialog import ask, ask_yes_no, menu, question_text
 from ..registry import CommandSpec
@@ -281,5 +281,5 @@ def smtproutes(ctx):
 
 
 COMMANDS = [
-    CommandSpec("smtproutes", smtproutes, "Set up permanent domain redirections.", editing=True),
+    CommandSpec("smtproutes", smtproutes, "Set up permanent domain redirections.", editing=True, config=True),
 ]

@@ -74,4 +74,4 @@ def sslconfig(ctx):
             yield from _edit(ctx, *[item for item in SERVICES if item[0] == verb.lower()][0])
 
 
-COMMANDS = [CommandSpec("sslconfig", sslconfig, "Configure SSL/TLS settings.", editing=True)]
+COMMANDS = [CommandSpec("sslconfig", sslconfig, "Configure SSL/TLS settings.", editing=True, config=True)]

@@ -1,6 +1,6 @@
 """General commands: version, commit, clear, showconfig, saveconfig, exit, help."""
 
-from ..dialog import ask, ask_choice, ask_yes_no, question_text
+from ..dialog import ask, ask_choice, ask_yes_no, question_text, wrap_lines
 from ..registry import CommandSpec
 from ..xmlconfig import PASSPHRASE_MASK, PASSPHRASE_PLAIN, render_config
 
@@ -70,17 +70,34 @@ def _ask_passphrase_option(ctx):
 
 
 def _render(ctx, option):
+    """The configuration XML of the **committed** configuration (merged view of the logged-in machine).
+
+    showconfig and saveconfig never show the session's pending (uncommitted) changes. Source: Cisco's
+    AsyncOS CLI test library, keyword ``show_config`` ("Shows the current system configuration. This does
+    not include uncommitted changes."), public repository dharma412/PythonClass at commit b79a424, file
+    csa/testlib/phoebe1411/cli/keywords/show_config.py (release phoebe1411; the same text in every release
+    11.0-14.1.1 of that library). See docs/asyncos-cli.md, "showconfig and saveconfig". The other commands
+    (smtproutes PRINT, destconfig DETAIL, filters DETAIL, ...) show the session's view, pending included.
+    """
     app = ctx.app
     info = {
         "model": app.model, "version": app.version, "serial": app.serial, "hostname": app.hostname,
         "password": app.password, "now": ctx.ctime(), "cluster": app.cluster,
     }
-    return render_config(info, ctx.session.view(), option)
+    return render_config(info, app.committed, option)
 
 
 def showconfig(ctx):
     option = yield from _ask_passphrase_option(ctx)
-    ctx.page(_render(ctx, option))
+    # The appliance wraps long output lines at the terminal width, splitting words: Cisco's CLI test
+    # library repairs the artefact ("message\r\ns>" back to "messages>") in
+    # csa/testlib/phoebe1411/cli/ctor/showconfig.py (dharma412/PythonClass at b79a424, release phoebe1411;
+    # likewise in releases 11.0-14.1.1), and oxidized's AsyncOS model (ytti/oxidized,
+    # lib/oxidized/model/asyncos.rb) unwraps showconfig output too. So every line longer than the
+    # session's width (the SSH pty's columns, 80 by default) is cut into pieces of exactly that width,
+    # before paging (the pager counts the wrapped lines). Whether other commands wrap their output the
+    # same way is not known from public sources, so the lab wraps showconfig only.
+    ctx.page(wrap_lines(_render(ctx, option), ctx.session.width))
 
 
 def saveconfig(ctx):
@@ -117,8 +134,8 @@ COMMANDS = [
     CommandSpec("version", version, "View system version information."),
     CommandSpec("commit", commit, "Commit changes."),
     CommandSpec("clearchanges", clearchanges, "Clear changes.", aliases=("clear",)),
-    CommandSpec("showconfig", showconfig, "Display all configuration values."),
-    CommandSpec("saveconfig", saveconfig, "Saves the configuration to disk."),
+    CommandSpec("showconfig", showconfig, "Display all configuration values.", config=True),
+    CommandSpec("saveconfig", saveconfig, "Saves the configuration to disk.", config=True),
     CommandSpec("exit", exit_cli, "Exit the CLI.", aliases=("quit", "q")),
     CommandSpec("help", help_cli, "Show the list of commands.", aliases=("?",)),
 ]

@@ -2,7 +2,7 @@
 # Copyright (c) mailops.secure_email contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Cluster-level questions (Centralized Management), esa.md section 1.3.
+"""Cluster-level questions (Centralized Management), docs/asyncos-cli.md "Cluster levels".
 
 This module is PRIVATE to the collection. It can change at any time.
 

@@ -24,7 +24,7 @@ MAIN_PROMPT_RE = re.compile(r"(?:^|\n)(?P<prompt>(?:\((?P<level>Cluster|Group|Ma
 QUESTION_RE = re.compile(r"\[(?P<default>[^\]\n]*)\]>\s*$")
 
 # Error texts. The value errors are the substrings that Cisco's own test
-# library maps to errors (esa.md section 1.1 and 1.5); the others are hard
+# library maps to errors (docs/asyncos-cli.md, "Errors"); the others are hard
 # errors. A line containing one of them ends the dialogue.
 ERROR_PATTERNS = [
     r"^Error:",

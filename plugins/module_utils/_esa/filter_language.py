@@ -6,7 +6,7 @@
 
 This module is PRIVATE to the collection. It can change at any time.
 
-Grammar (esa.md section 5)::
+Grammar (docs/asyncos-cli.md, "filters and the filter language")::
 
     script    := filter+
     filter    := NAME ":" "if" cond block ( "else" ( "if" cond block | block ) )*
@@ -27,7 +27,7 @@ __metaclass__ = type
 
 import re
 
-# Rules (conditions) and actions named in the user guide (esa.md section 5), grouped by how they are
+# Rules (conditions) and actions named in the user guide (docs/asyncos-cli.md, "filters and the filter language"), grouped by how they are
 # used: the lab applies the same grouping (lab/README.md, "filters"), so what passes here passes there.
 # A string rule is compared with == or != to a quoted string; a number rule with any operator to a
 # number; a date rule to a quoted date; a bare rule stands alone; a rule with arguments takes a count

@@ -2,7 +2,7 @@
 # Copyright (c) mailops.secure_email contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The HAT text format (hostaccess PRINT/EXPORT and the XML ``<hat>``), esa.md section 1.7.
+"""The HAT text format (hostaccess PRINT/EXPORT and the XML ``<hat>``), docs/asyncos-cli.md "listenerconfig: HAT and RAT".
 
 This module is PRIVATE to the collection. It can change at any time.
 

@@ -2,7 +2,7 @@
 # Copyright (c) mailops.secure_email contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The diff logic on the live Get-* records of exo.md section 2: declaring what a record holds gives no change."""
+"""The diff logic on graph2otel's live Get-* records (docs/exchange-rest.md 9-13): declaring one gives no change."""
 
 from __future__ import absolute_import, division, print_function
 

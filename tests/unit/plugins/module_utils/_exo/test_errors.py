@@ -2,7 +2,7 @@
 # Copyright (c) mailops.secure_email contributors
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Error mapping on the live error bodies of exo.md section 1.8."""
+"""Error mapping on the live error bodies of docs/exchange-rest.md section 7."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -12,7 +12,7 @@ import json
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import errors
 
-# exo.md 1.8, graph2otel errors_test.go (live, HTTP 400)
+# docs/exchange-rest.md section 7: graph2otel internal/exoclient/errors_test.go (live, HTTP 400)
 TRANSFORM = (
     r'''{"error":{"code":"BadRequest","message":"Invalid Operation","innererror":{"message":"Invalid Operati'''
     r'''on","type":"Microsoft.Exchange.Admin.OData.Core.ODataServiceException","stacktrace":"","internalexce'''
