@@ -178,6 +178,8 @@ class MailFlowPolicies(HatKind):
 
     name = "mail_flow_policies"
     label = "Mail flow policies (%s)"
+    _defaults = None
+    _where = None
 
     def snapshot(self, document, listeners):
         policies = document["policies"]
@@ -222,7 +224,9 @@ class MailFlowPolicies(HatKind):
             return None
         return from_hat(dict(name="default", parameters={HAT_KEY[name]: defaults[HAT_KEY[name]]}))["parameters"].get(name)
 
-    def _consistent(self, entry, where):
+    def _consistent(self, entry):
+        """verify_client_certificate follows tls (one answer sets both); SMTP-auth TLS needs SMTP auth."""
+        where = (self._where or {}).get(self.key(entry), "config")
         params = entry["parameters"]
         if "tls" in params:
             params["verify_client_certificate"] = bool(params.get("verify_client_certificate")) and params["tls"] != "off"
@@ -240,16 +244,16 @@ class MailFlowPolicies(HatKind):
         params.update(want.get("parameters") or {})
         if "tls" in (want.get("parameters") or {}) and "verify_client_certificate" not in want["parameters"]:
             params["verify_client_certificate"] = (have.get("parameters") or {}).get("verify_client_certificate", False)
-        return dict(name=have["name"], behavior=want.get("behavior") or have["behavior"], parameters=params,
-                    comment=(want["comment"] or None) if want.get("comment") is not None else have.get("comment"))
+        return self._consistent(dict(name=have["name"], behavior=want.get("behavior") or have["behavior"], parameters=params,
+                                     comment=(want["comment"] or None) if want.get("comment") is not None else have.get("comment")))
 
     def replace(self, have, want):
-        return dict(name=have["name"], behavior=want.get("behavior") or have["behavior"],
-                    parameters=dict(want.get("parameters") or {}), comment=want.get("comment") or None)
+        return self._consistent(dict(name=have["name"], behavior=want.get("behavior") or have["behavior"],
+                                     parameters=dict(want.get("parameters") or {}), comment=want.get("comment") or None))
 
     def complete(self, entry):
-        return dict(name=entry["name"], behavior=entry.get("behavior") or "accept", parameters=dict(entry.get("parameters") or {}),
-                    comment=entry.get("comment") or None)
+        return self._consistent(dict(name=entry["name"], behavior=entry.get("behavior") or "accept",
+                                     parameters=dict(entry.get("parameters") or {}), comment=entry.get("comment") or None))
 
     def plan(self, snapshot, want, state):
         self._defaults = snapshot.get("defaults")
@@ -262,15 +266,14 @@ class MailFlowPolicies(HatKind):
                                   "config or move those groups to another policy first (esa_sender_groups)"
                                   % (", ".join("$" + m for m in missing),
                                      "; ".join("%s: %s" % (m, ", ".join(used[m.lower()])) for m in missing), self.listener))
+        # the field path of each wanted policy, for the errors of _consistent (called by merge/replace/complete)
+        self._where = dict((k, "config[%d]" % i) for i, k in enumerate(keys))
         result = super(MailFlowPolicies, self).plan(snapshot, want, state)
-        where = dict((k, "config[%d]" % i) for i, k in enumerate(keys))
         for verb, entry in result.operations:
             if verb == "delete" and self.key(entry) in used:
                 raise PolicyError("policy $%s is used by the sender groups %s of listener %s and cannot be deleted; move "
                                   "those groups to another policy first (esa_sender_groups)"
                                   % (entry["name"], ", ".join(used[self.key(entry)]), self.listener))
-            if verb in ("create", "update"):
-                self._consistent(entry, where.get(self.key(entry), "config"))
         return result
 
     def render(self, plan, snapshot):

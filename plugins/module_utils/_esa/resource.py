@@ -113,7 +113,7 @@ class Resource(abc.ABC):
 
     @abc.abstractmethod
     def render(self, plan, snapshot):
-        """A ``Script`` that carries out ``plan``."""
+        """A ``Script`` that carries out ``plan`` (only called when the plan changes something)."""
 
     @abc.abstractmethod
     def to_diff(self, entries):

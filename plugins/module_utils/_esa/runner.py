@@ -87,12 +87,13 @@ def commit_and_verify(client, comment):
     if not result.get("committed") or not expected:
         return result
     problems = documents.verify(client, registry_documents(), expected)
+    # Either way the fresh listings now show the appliance: later tasks plan on them, not on the ledger.
+    client.settle(sorted(expected))
     if problems:
         raise Failure("the commit went through, but reading the configuration back shows something other than what "
                       "was planned: %s. The appliance now holds the configuration it shows; re-run the play to "
                       "converge, and report this if it repeats." % "; ".join(problems),
                       committed=True, verify_differences=problems)
-    client.settle(sorted(expected))
     result["verified"] = sorted(expected)
     return result
 
@@ -162,7 +163,7 @@ def _run(module, kind, params):
             plan = kind.plan(kind.empty(), want, "merged")
         except ValueError as exc:
             raise Failure("%s: %s" % (kind.title, exc))
-        return dict(changed=False, rendered=kind.render(plan, kind.empty()).commands())
+        return dict(changed=False, rendered=kind.render(plan, kind.empty()).commands() if plan.changed else [])
 
     client = EsaClient(module)
     try:

@@ -287,7 +287,8 @@ class HatKind(TableResource):
                              % (self.listener, ", ".join(sorted(l["name"] for l in snapshot.get("listeners") or [])) or "none"))
 
     def empty(self):
-        return self.snapshot(dict(sender_groups=[], policies=[], defaults={}), None)
+        # offline (state: rendered): the policies are unknown, so policy names are not checked
+        return self.snapshot(dict(sender_groups=[], policies=None, defaults={}), None)
 
     def open_script(self):
         return Script(self.command).enter_listener(self.listener, "HOSTACCESS")
@@ -365,7 +366,9 @@ class SenderGroups(HatKind):
         name = entry.get("policy") or fallback
         if name is None:
             raise SenderGroupError("sender group %s: policy is required for a new sender group" % entry["name"])
-        policies = self._policies or []
+        if self._policies is None:
+            return name
+        policies = self._policies
         found = [p for p in policies if p["name"].lower() == name.lower()]
         if not found and self.check_mode:
             # check mode: an earlier task of the play may create the policy (its write was not made)

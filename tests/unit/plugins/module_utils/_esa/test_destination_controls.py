@@ -10,28 +10,24 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.mailops.secure_email.lab.esa.engine import Appliance
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import destination_controls as dc
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
+from ansible_collections.mailops.secure_email.tests.unit.plugins.module_utils._esa.gateway import Gateway
 
 
 @pytest.fixture
-def session():
-    sess = Appliance(hostname="esa1.lab").open_session(user="admin")
-    sess.start()
-    return sess
+def gateway():
+    """One lab login; destconfig DETAIL shows the login's pending changes."""
+    return Gateway()
 
 
-def read(session):
-    return dc.parse(dlg.run_dialogue(session.send_line, dc.COMMAND, dc.rules_for(dc.read_steps()))["output"])
+def read(gateway):
+    return gateway.read(dc.DestinationControls())
 
 
-def converge(session, want, state="merged"):
-    ops, after = Table(dc).plan(read(session), want, state)
-    if ops:
-        dlg.run_dialogue(session.send_line, dc.COMMAND, dc.rules_for(dc.change_steps(ops)))
-    return ops, after
+def converge(gateway, config, state="merged"):
+    plan, dummy = gateway.converge(dc.DestinationControls(), config, state)
+    return plan.operations, plan.after
 
 
 SEED = dict(domain="example.com", concurrency_limit=10, messages_per_connection=20, tls="on")
@@ -40,8 +36,8 @@ FULL = dict(domain="full.example", concurrency_limit=1000, recipient_limit=100, 
             bounce_verification=True, bounce_profile="Default", ip_sort="require_ipv4")
 
 
-def test_factory_default_entry(session):
-    entries = read(session)
+def test_factory_default_entry(gateway):
+    entries = read(gateway)
     assert entries == [dict(domain="DEFAULT", concurrency_limit=500, recipient_limit=0, recipient_minutes=None, limit_type="domain",
                             limit_apply="system", messages_per_connection=50, tls="off", dane="off", bounce_verification=False,
                             bounce_profile="Default", ip_sort="prefer_ipv6")]
@@ -50,30 +46,30 @@ def test_factory_default_entry(session):
 @pytest.mark.parametrize("entry", [SEED, FULL, dict(domain=".sub.example", recipient_limit=5),
                                    dict(domain="tls.example", tls="on_verify", dane="opportunistic", ip_sort="prefer_ipv4"),
                                    dict(domain="bv.example", bounce_verification=False)])
-def test_every_field_round_trips(session, entry):
-    want = [dc.normalise_entry(entry, 0)]
-    ops, after = converge(session, want)
+def test_every_field_round_trips(gateway, entry):
+    want = [entry]
+    ops, after = converge(gateway, want)
     assert [verb for verb, dummy in ops] == ["create"]
-    assert read(session) == after
-    assert converge(session, want)[0] == [], "second run is a no-op"
+    assert read(gateway) == after
+    assert converge(gateway, want)[0] == [], "second run is a no-op"
 
 
-def test_edit_replace_and_default_entry(session):
-    converge(session, [dc.normalise_entry(FULL, 0)])
+def test_edit_replace_and_default_entry(gateway):
+    converge(gateway, [FULL])
     # replaced: unset fields go back to the default
-    ops, after = converge(session, [dc.normalise_entry(dict(domain="full.example", concurrency_limit=10), 0)], "replaced")
+    ops, after = converge(gateway, [dict(domain="full.example", concurrency_limit=10)], "replaced")
     assert [verb for verb, dummy in ops] == ["update"]
-    got = [e for e in read(session) if e["domain"] == "full.example"][0]
+    got = [e for e in read(gateway) if e["domain"] == "full.example"][0]
     assert got["tls"] is None and got["recipient_limit"] is None and got["concurrency_limit"] == 10
-    assert read(session) == after
+    assert read(gateway) == after
     # merged on the default entry changes only what is given
-    ops, after = converge(session, [dc.normalise_entry(dict(domain="default", tls="on", recipient_limit=200), 0)])
-    default = [e for e in read(session) if e["domain"] == "DEFAULT"][0]
+    ops, after = converge(gateway, [dict(domain="default", tls="on", recipient_limit=200)])
+    default = [e for e in read(gateway) if e["domain"] == "DEFAULT"][0]
     assert default["tls"] == "on" and default["recipient_limit"] == 200 and default["concurrency_limit"] == 500
-    assert read(session) == after
+    assert read(gateway) == after
     # overridden deletes domains but never the default entry
-    ops, after = converge(session, [], "overridden")
-    assert [e["domain"] for e in read(session)] == ["DEFAULT"]
+    ops, after = converge(gateway, [], "overridden")
+    assert [e["domain"] for e in read(gateway)] == ["DEFAULT"]
 
 
 @pytest.mark.parametrize("entry,message", [
@@ -92,8 +88,9 @@ def test_invalid_input_names_field_and_rule(entry, message):
     assert message in str(exc.value)
 
 
-def test_unknown_bounce_profile_is_refused_by_the_dialogue(session):
-    ops, dummy = Table(dc).plan(read(session), [dc.normalise_entry(dict(domain="x.example", bounce_profile="Nope"), 0)], "merged")
+def test_unknown_bounce_profile_is_refused_by_the_dialogue(gateway):
+    kind = dc.DestinationControls()
+    snapshot, plan = gateway.plan(kind, [dict(domain="x.example", bounce_profile="Nope")])
     with pytest.raises(dlg.DialogueError) as exc:
-        dlg.run_dialogue(session.send_line, dc.COMMAND, dc.rules_for(dc.change_steps(ops)))
+        gateway.write(kind, plan, snapshot)
     assert "Nope" in exc.value.message

@@ -15,7 +15,7 @@ import pytest
 from ansible_collections.mailops.secure_email.lab.esa.engine import Appliance
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import smtp_routes as sr
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Plan, Snapshot
 
 
 @pytest.fixture
@@ -34,13 +34,26 @@ def _route(domain, *hosts):
     return sr.normalise_route(dict(domain=domain, destinations=[dict(host=h) for h in hosts]))
 
 
+def read_script():
+    return sr.SOURCE.script()
+
+
 def read_routes(session):
-    result = dlg.run_dialogue(session.send_line, sr.COMMAND, sr.rules_for(sr.read_steps()))
-    return sr.parse(result["output"])
+    script = read_script()
+    result = dlg.run_dialogue(session.send_line, script.command, script.rules())
+    return sr.SOURCE.prepare(result["output"])
+
+
+def change_script(ops):
+    return sr.SmtpRoutes().render(Plan(list(ops), [], []), Snapshot([]))
 
 
 def apply(session, ops):
-    return dlg.run_dialogue(session.send_line, sr.COMMAND, sr.rules_for(sr.change_steps(ops)))
+    return dlg.run_dialogue(session.send_line, sr.COMMAND, change_script(ops).rules())
+
+
+def plan(have, want, state):
+    return sr.SmtpRoutes().plan(Snapshot(have), want, state)
 
 
 def commit(session, comment="unit test"):
@@ -49,30 +62,29 @@ def commit(session, comment="unit test"):
 
 
 def test_create_update_delete_round_trip(appliance, session):
-    table = Table(sr)
     assert read_routes(session) == []
     want = [_route("example.com", "a.example"), _route("ALL", "USEDNS")]
-    ops, after = table.plan([], want, "merged")
-    result = apply(session, ops)
+    changes = plan([], want, "merged")
+    result = apply(session, changes.operations)
     assert result["prompt"] == "esa1.lab>"
-    assert read_routes(session) == after
+    assert read_routes(session) == changes.after
     assert "Changes committed" in commit(session)
     assert appliance.counters["commits"] == 1
 
     have = read_routes(session)
-    ops, after = table.plan(have, [_route("example.com", "b.example", "c.example")], "overridden")
-    assert [verb for verb, dummy in ops] == ["update"], "overridden keeps ALL"
-    apply(session, ops)
-    assert read_routes(session) == after
+    changes = plan(have, [_route("example.com", "b.example", "c.example")], "overridden")
+    assert [verb for verb, dummy in changes.operations] == ["update"], "overridden keeps ALL"
+    apply(session, changes.operations)
+    assert read_routes(session) == changes.after
 
-    ops, after = table.plan(read_routes(session), [_route("ALL", "USEDNS")], "deleted")
-    apply(session, ops)
+    changes = plan(read_routes(session), [_route("ALL", "USEDNS")], "deleted")
+    apply(session, changes.operations)
     assert [r["domain"] for r in read_routes(session)] == ["example.com"]
 
 
 def test_unknown_question_fails_and_recovery_returns_to_main_prompt(appliance, session):
-    steps = [s for s in sr.change_steps([("create", _route("example.com", "a.example"))]) if s[0] != "auth_profile"]
-    rules = sr.rules_for(steps)
+    rules = [r for r in change_script([("create", _route("example.com", "a.example"))]).rules()
+             if r.pattern != sr.Q_AUTH_PROFILE]
     with pytest.raises(dlg.DialogueError) as exc:
         dlg.run_dialogue(session.send_line, sr.COMMAND, rules)
     assert "unexpected question" in exc.value.message
@@ -101,7 +113,7 @@ def test_silent_reask_is_detected(session):
 
     bad = dict(domain="example.com", destinations=[dict(host="bad host!", port=None, priority=None)])
     with pytest.raises(dlg.DialogueError) as exc:
-        dlg.run_dialogue(send_without_errors, sr.COMMAND, sr.rules_for(sr.change_steps([("create", bad)])))
+        dlg.run_dialogue(send_without_errors, sr.COMMAND, change_script([("create", bad)]).rules())
     assert "asked the same question again" in exc.value.message
     assert "bad host!" in exc.value.message
 
@@ -119,7 +131,8 @@ def test_recovery_keeps_earlier_pending_changes(appliance, session):
 def _committed_print(appliance):
     other = appliance.open_session(user="admin")
     other.start()
-    text = dlg.run_dialogue(other.send_line, sr.COMMAND, sr.rules_for(sr.read_steps()))["output"]
+    script = read_script()
+    text = dlg.run_dialogue(other.send_line, script.command, script.rules())["output"]
     other.close()
     return text
 
@@ -134,7 +147,7 @@ def test_pending_changes_belong_to_the_session(appliance, session):
 
 
 def test_rules_not_used_fail_the_dialogue(session):
-    rules = sr.rules_for(sr.read_steps()) + [dlg.Rule(r"never asked", "x", name="never asked")]
+    rules = read_script().rules() + [dlg.Rule(r"never asked", "x", name="never asked")]
     with pytest.raises(dlg.DialogueError) as exc:
         dlg.run_dialogue(session.send_line, sr.COMMAND, rules)
     assert "before asking: never asked" in exc.value.message

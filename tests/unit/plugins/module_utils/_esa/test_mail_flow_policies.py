@@ -10,32 +10,26 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.mailops.secure_email.lab.esa.engine import Appliance
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import hat_module
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import mail_flow_policies as mfp
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import sender_groups as sg
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
+from ansible_collections.mailops.secure_email.tests.unit.plugins.module_utils._esa.gateway import Gateway
 
 
 @pytest.fixture
-def session():
-    sess = Appliance(hostname="esa1.lab").open_session(user="admin")
-    sess.start()
-    return sess
+def gateway():
+    return Gateway()
 
 
-def read(session, kind):
-    out = dlg.run_dialogue(session.send_line, kind.read_command, kind.rules_for(kind.read_steps()))["output"]
-    return kind.parse(out)
+def read(gateway, kind):
+    """The policies as the appliance shows them (showconfig: committed configuration)."""
+    return gateway.read(kind)
 
 
-def converge(session, kind, config, state="merged", normalise=mfp.normalise_entry):
-    want = [normalise(e, i) for i, e in enumerate(config)]
-    ops, after = Table(kind).plan(read(session, kind), want, state)
-    if ops:
-        dlg.run_dialogue(session.send_line, kind.command, kind.rules_for(kind.change_steps(ops)))
-    return ops, after
+def converge(gateway, kind, config, state="merged"):
+    """Plan, write and commit with the runner's read-back (the HAT is read back from showconfig, which shows
+    committed changes only)."""
+    plan, dummy = gateway.converge(kind, config, state, commit=True)
+    return plan.operations, plan.after
 
 
 def verbs(ops):
@@ -58,11 +52,12 @@ POLICIES = [
 ]
 
 
-def test_every_parameter_round_trips_and_second_run_is_noop(session):
+
+def test_every_parameter_round_trips_and_second_run_is_noop(gateway):
     kind = mfp.MailFlowPolicies("IncomingMail")
-    ops, after = converge(session, kind, POLICIES)
+    ops, after = converge(gateway, kind, POLICIES)
     assert verbs(ops) == ["create"] * len(POLICIES)
-    got = read(session, kind)
+    got = read(gateway, kind)
     assert got == after
     every = by_name(got, "EVERYTHING")
     assert every["parameters"] == dict(EVERY, max_message_size=20 * 1048576)
@@ -73,58 +68,66 @@ def test_every_parameter_round_trips_and_second_run_is_noop(session):
     assert by_name(got, "REFUSED") == dict(name="REFUSED", behavior="tcprefuse", parameters={}, comment=None)
     assert by_name(got, "COMMENTED")["comment"] == "only a comment"
     for state in ("merged", "replaced"):
-        assert converge(session, kind, POLICIES, state)[0] == []
+        assert converge(gateway, kind, POLICIES, state)[0] == []
 
 
-def test_merged_and_replaced_updates(session):
+def test_merged_and_replaced_updates(gateway):
     kind = mfp.MailFlowPolicies("IncomingMail")
-    converge(session, kind, POLICIES[:2])
-    ops, after = converge(session, kind, [dict(name="everything", behavior="relay", parameters=dict(max_concurrency=7))])
+    converge(gateway, kind, POLICIES[:2])
+    ops, after = converge(gateway, kind, [dict(name="everything", behavior="relay", parameters=dict(max_concurrency=7))])
     assert verbs(ops) == ["update"]
-    got = by_name(read(session, kind), "EVERYTHING")
+    got = by_name(read(gateway, kind), "EVERYTHING")
     assert got == by_name(after, "EVERYTHING")
     assert got["behavior"] == "relay" and got["parameters"]["max_concurrency"] == 7 and got["parameters"]["dhap_limit"] == 30
     # replaced: parameters not given go back to "use default", the comment goes
-    ops, after = converge(session, kind, [dict(name="EVERYTHING", behavior="accept", parameters=dict(anti_spam=True))], "replaced")
-    got = by_name(read(session, kind), "EVERYTHING")
+    ops, after = converge(gateway, kind, [dict(name="EVERYTHING", behavior="accept", parameters=dict(anti_spam=True))], "replaced")
+    got = by_name(read(gateway, kind), "EVERYTHING")
     assert got == dict(name="EVERYTHING", behavior="accept", parameters=dict(anti_spam=True), comment=None)
     # only the behaviour: no wizard
-    ops, dummy = converge(session, kind, [dict(name="RELAYED_TLS", behavior="accept")])
-    assert ("q", (mfp.Q_CHANGE, "N", False)) in kind.change_steps(ops)
-    assert by_name(read(session, kind), "RELAYED_TLS")["parameters"] == dict(tls="preferred", verify_client_certificate=False)
+    plan, script = gateway.converge(kind, [dict(name="RELAYED_TLS", behavior="accept")], commit=True)
+    assert [(r.pattern, r.answers, r.optional) for r in script.rules() if r.pattern == mfp.Q_CHANGE] == [(mfp.Q_CHANGE, ["N"], False)]
+    assert by_name(read(gateway, kind), "RELAYED_TLS")["parameters"] == dict(tls="preferred", verify_client_certificate=False)
 
 
-def test_factory_policies_and_listener_defaults(session):
+def test_runner_read_back_matches_the_plan(gateway):
     kind = mfp.MailFlowPolicies("IncomingMail")
-    got = read(session, kind)
+    plan, dummy = gateway.converge(kind, [dict(name="RELAYED_TLS", behavior="relay", parameters=dict(tls="preferred"))])
+    assert gateway.commit()["verified"] == ["hat/IncomingMail"]
+    assert by_name(read(gateway, kind), "RELAYED_TLS") == by_name(plan.after, "RELAYED_TLS")
+
+
+def test_factory_policies_and_listener_defaults(gateway):
+    kind = mfp.MailFlowPolicies("IncomingMail")
+    got = read(gateway, kind)
     assert [p["name"] for p in got] == ["ACCEPTED", "THROTTLED", "TRUSTED", "BLOCKED"]
     assert by_name(got, "THROTTLED")["parameters"] == dict(max_messages_per_connection=10, max_concurrency=10,
                                                            max_recipients_per_message=25, max_recipients_per_hour=20, tls="off")
+    kind.plan(gateway.snapshot(kind), [], "merged")   # the plan takes the listener's defaults from the snapshot
     assert kind.default_value("smtp_auth") == "off" and kind.default_value("max_message_size") == 10485760
 
 
-def test_delete_unused_and_refuse_used(session):
+def test_delete_unused_and_refuse_used(gateway):
     kind = mfp.MailFlowPolicies("IncomingMail")
-    ops, dummy = converge(session, kind, [dict(name="TRUSTED")], "deleted")
-    assert verbs(ops) == ["delete"] and "TRUSTED" not in [p["name"] for p in read(session, kind)]
+    ops, dummy = converge(gateway, kind, [dict(name="TRUSTED")], "deleted")
+    assert verbs(ops) == ["delete"] and "TRUSTED" not in [p["name"] for p in read(gateway, kind)]
     with pytest.raises(ValueError, match=r"policy \$THROTTLED is used by the sender groups SUSPECTLIST"):
-        converge(session, kind, [dict(name="THROTTLED")], "deleted")
+        converge(gateway, kind, [dict(name="THROTTLED")], "deleted")
     with pytest.raises(ValueError, match=r"state=overridden would delete \$ACCEPTED"):
-        converge(session, kind, [dict(name="BLOCKED", behavior="reject")], "overridden")
+        converge(gateway, kind, [dict(name="BLOCKED", behavior="reject")], "overridden")
     # deleted without config removes only the policies no sender group uses
-    converge(session, kind, [dict(name="SPARE", behavior="accept")])
-    ops, dummy = converge(session, kind, [], "deleted")
-    assert verbs(ops) == ["delete"] and [p["name"] for p in read(session, kind)] == ["ACCEPTED", "THROTTLED", "BLOCKED"]
+    converge(gateway, kind, [dict(name="SPARE", behavior="accept")])
+    ops, dummy = converge(gateway, kind, [], "deleted")
+    assert verbs(ops) == ["delete"] and [p["name"] for p in read(gateway, kind)] == ["ACCEPTED", "THROTTLED", "BLOCKED"]
 
 
-def test_overridden(session):
+def test_overridden(gateway):
     kind = mfp.MailFlowPolicies("OutgoingMail")
     config = [dict(name="RELAYED", behavior="relay", parameters=dict(tls="preferred")), dict(name="BLOCKED", behavior="reject")]
-    converge(session, kind, [dict(name="EXTRA", behavior="accept")])
-    ops, after = converge(session, kind, config, "overridden")
+    converge(gateway, kind, [dict(name="EXTRA", behavior="accept")])
+    ops, after = converge(gateway, kind, config, "overridden")
     assert sorted(verbs(ops)) == ["delete", "update"]
-    assert read(session, kind) == after
-    assert converge(session, kind, config, "overridden")[0] == []
+    assert read(gateway, kind) == after
+    assert converge(gateway, kind, config, "overridden")[0] == []
 
 
 @pytest.mark.parametrize("entry,message", [
@@ -145,37 +148,20 @@ def test_invalid_entries(entry, message):
     assert message in str(exc.value)
 
 
-def test_plan_time_rules(session):
+def test_plan_time_rules(gateway):
     kind = mfp.MailFlowPolicies("IncomingMail")
     with pytest.raises(ValueError, match="verify_client_certificate: set tls too"):
-        converge(session, kind, [dict(name="P", parameters=dict(verify_client_certificate=True))])
+        converge(gateway, kind, [dict(name="P", parameters=dict(verify_client_certificate=True))])
     with pytest.raises(ValueError, match="require_tls_for_smtp_auth: applies only when smtp_auth is preferred or required"):
-        converge(session, kind, [dict(name="P", parameters=dict(require_tls_for_smtp_auth=True))])
-    assert read(session, kind) == read(session, kind)
+        converge(gateway, kind, [dict(name="P", parameters=dict(require_tls_for_smtp_auth=True))])
+    assert read(gateway, kind) == read(gateway, kind)
 
 
-class Client(object):
-    def __init__(self, session):
-        self.session = session
-
-    def dialogue(self, command, rules=None, write=False, label=None):
-        return dlg.run_dialogue(self.session.send_line, command, rules)
-
-
-class Module(object):
-    def __init__(self, **params):
-        self.params = params
-
-    def warn(self, text):
-        pass
-
-
-def test_guard_refuses_a_policy_switched_to_relay(session):
+def test_guard_refuses_a_policy_switched_to_relay(gateway):
     groups = sg.SenderGroups("IncomingMail")
-    converge(session, groups, [dict(name="O365", members=["40.107.0.0/16"], policy="ACCEPTED")], normalise=sg.normalise_entry)
-    kind = mfp.MailFlowPolicies("IncomingMail")
-    have = read(session, kind)
-    dummy, after = Table(kind).plan(have, [mfp.normalise_entry(dict(name="ACCEPTED", behavior="relay"), 0)], "merged")
-    guard = hat_module.make_guard(Module(allow_open_relay=False), lambda dummy: kind.groups, lambda entries: entries)
-    problems = guard(Client(session), have, after)
+    converge(gateway, groups, [dict(name="O365", members=["40.107.0.0/16"], policy="ACCEPTED")])
+    kind = mfp.MailFlowPolicies("IncomingMail", params=dict(allow_open_relay=False, planned_filters=[]), check_mode=False)
+    reader = gateway.reader()
+    snapshot, plan = gateway.plan(kind, [dict(name="ACCEPTED", behavior="relay")], snapshot=kind.read(reader))
+    problems = kind.guard(reader, snapshot, plan, False)
     assert len(problems) == 1 and "O365" in problems[0] and "40.107.0.0/16" in problems[0]

@@ -10,29 +10,24 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.mailops.secure_email.lab.esa.engine import Appliance
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import recipient_access as rat
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
+from ansible_collections.mailops.secure_email.tests.unit.plugins.module_utils._esa.gateway import Gateway
 
 
 @pytest.fixture
-def session():
-    sess = Appliance(hostname="esa1.lab").open_session(user="admin")
-    sess.start()
-    return sess
+def gateway():
+    return Gateway()
 
 
-def read(session, kind):
-    out = dlg.run_dialogue(session.send_line, kind.read_command, kind.rules_for(kind.read_steps()))["output"]
-    return kind.parse(out)
+def read(gateway, kind):
+    """The RAT as the appliance shows it (showconfig: committed configuration)."""
+    return gateway.read(kind)
 
 
-def converge(session, kind, want, state="merged"):
-    ops, after = Table(kind).plan(read(session, kind), want, state)
-    if ops:
-        dlg.run_dialogue(session.send_line, kind.command, kind.rules_for(kind.change_steps(ops)))
-    return ops, after
+def converge(gateway, kind, config, state="merged"):
+    """Plan, write and commit (the RAT is read back from showconfig, which shows committed changes only)."""
+    plan, dummy = gateway.converge(kind, config, state, commit=True)
+    return plan.operations, plan.after
 
 
 ENTRIES = [
@@ -44,32 +39,31 @@ ENTRIES = [
 ]
 
 
-def test_factory_rat_rejects_all(session):
+def test_factory_rat_rejects_all(gateway):
     kind = rat.RecipientAccess("IncomingMail")
-    assert [(e["address"], e["action"]) for e in read(session, kind)] == [("ALL", "reject")]
+    assert [(e["address"], e["action"]) for e in read(gateway, kind)] == [("ALL", "reject")]
 
 
-def test_every_field_round_trips_and_second_run_is_noop(session):
+def test_every_field_round_trips_and_second_run_is_noop(gateway):
     kind = rat.RecipientAccess("IncomingMail")
-    want = [rat.normalise_entry(e, i) for i, e in enumerate(ENTRIES)]
-    ops, after = converge(session, kind, want)
+    want = ENTRIES
+    ops, after = converge(gateway, kind, want)
     assert [verb for verb, dummy in ops] == ["create"] * len(ENTRIES)
-    assert read(session, kind) == after
+    assert read(gateway, kind) == after
     assert after[-1]["address"] == "ALL"
-    assert converge(session, kind, want)[0] == []
+    assert converge(gateway, kind, want)[0] == []
 
 
-def test_edit_delete_and_overridden_keeps_all(session):
+def test_edit_delete_and_overridden_keeps_all(gateway):
     kind = rat.RecipientAccess("IncomingMail")
-    converge(session, kind, [rat.normalise_entry(e, i) for i, e in enumerate(ENTRIES)])
-    changed = [rat.normalise_entry(dict(address="postmaster@", action="accept"), 0)]
-    ops, after = converge(session, kind, changed, "replaced")
+    converge(gateway, kind, ENTRIES)
+    changed = [dict(address="postmaster@", action="accept")]
+    ops, after = converge(gateway, kind, changed, "replaced")
     assert [verb for verb, dummy in ops] == ["update"]
-    assert read(session, kind) == after
-    ops, after = converge(session, kind, [rat.normalise_entry(dict(address="example.com"), 0),
-                                          rat.normalise_entry(dict(address="ALL", action="accept"), 1)], "overridden")
-    assert [e["address"] for e in read(session, kind)] == ["example.com", "ALL"]
-    assert read(session, kind)[-1]["action"] == "accept"
+    assert read(gateway, kind) == after
+    ops, after = converge(gateway, kind, [dict(address="example.com"), dict(address="ALL", action="accept")], "overridden")
+    assert [e["address"] for e in read(gateway, kind)] == ["example.com", "ALL"]
+    assert read(gateway, kind)[-1]["action"] == "accept"
 
 
 def test_print_and_export_forms_parse():
@@ -92,10 +86,20 @@ def test_invalid_entries(entry, message):
     assert message in str(exc.value)
 
 
-def test_unknown_and_private_listeners_are_refused(session):
+def test_unknown_and_private_listeners_are_refused(gateway):
     for name, message in (("NoSuch", "not found"), ("OutgoingMail", "private listener")):
         kind = rat.RecipientAccess(name)
-        read(session, kind)
+        snapshot = kind.read(gateway.reader())
         with pytest.raises(ValueError) as exc:
-            kind.check_listener()
+            kind.check(snapshot)
         assert message in str(exc.value)
+
+
+def test_uncommitted_change_is_the_sessions_view_through_the_ledger(gateway):
+    """showconfig shows committed configuration only; the session's view of an uncommitted write is the ledger's."""
+    kind = rat.RecipientAccess("IncomingMail")
+    plan, dummy = gateway.converge(kind, [dict(address="example.com")])
+    assert [e["address"] for e in read(gateway, kind)] == ["ALL"], "showconfig: not committed yet"
+    assert kind.read(gateway.reader()).entries == plan.after
+    assert gateway.commit()["verified"] == ["rat/IncomingMail"]
+    assert read(gateway, kind) == plan.after

@@ -10,7 +10,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import smtp_routes as sr
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Table
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Plan, Snapshot
 
 ROUTES = [
     dict(domain="example.com", destinations=[dict(host="example-com.mail.protection.outlook.com", port=25, priority=None)]),
@@ -82,37 +82,48 @@ def _route(domain, *dests):
 
 
 def test_plan_states():
-    table = Table(sr)
+    kind = sr.SmtpRoutes()
     have = [_route("a.example", "h1"), _route("b.example", "h2"), _route("ALL", "USEDNS")]
+    snapshot = Snapshot(have)
     want = [_route("a.example", "h3"), _route("c.example", "h4")]
 
-    ops, after = table.plan(have, want, "merged")
-    assert ops == [("update", _route("a.example", "h1", "h3")), ("create", want[1])]
-    assert [r["domain"] for r in after] == ["a.example", "b.example", "c.example", "ALL"]
+    plan = kind.plan(snapshot, want, "merged")
+    assert plan.operations == [("update", _route("a.example", "h1", "h3")), ("create", want[1])]
+    assert [r["domain"] for r in plan.after] == ["a.example", "b.example", "c.example", "ALL"]
 
-    ops, after = table.plan(have, want, "replaced")
-    assert ops == [("update", want[0]), ("create", want[1])]
+    plan = kind.plan(snapshot, want, "replaced")
+    assert plan.operations == [("update", want[0]), ("create", want[1])]
 
-    ops, after = table.plan(have, want, "overridden")
-    assert ops[0] == ("delete", have[1])
-    assert "ALL" in [r["domain"] for r in after], "overridden keeps ALL unless declared"
+    plan = kind.plan(snapshot, want, "overridden")
+    assert plan.operations[0] == ("delete", have[1])
+    assert "ALL" in [r["domain"] for r in plan.after], "overridden keeps ALL unless declared"
 
-    ops, after = table.plan(have, [], "deleted")
-    assert [verb for verb, dummy in ops] == ["delete", "delete"] and [r["domain"] for r in after] == ["ALL"]
+    plan = kind.plan(snapshot, [], "deleted")
+    assert [verb for verb, dummy in plan.operations] == ["delete", "delete"] and [r["domain"] for r in plan.after] == ["ALL"]
 
-    ops, after = table.plan(have, [_route("ALL", "USEDNS")], "deleted")
-    assert ops == [("delete", have[2])]
+    plan = kind.plan(snapshot, [_route("ALL", "USEDNS")], "deleted")
+    assert plan.operations == [("delete", have[2])]
 
-    assert table.plan(have, have, "overridden")[0] == []
-    assert table.plan(have, [_route("a.example", "h1")], "merged")[0] == []
+    assert kind.plan(snapshot, have, "overridden").operations == []
+    assert kind.plan(snapshot, [_route("a.example", "h1")], "merged").operations == []
+
+
+def _script(ops):
+    return sr.SmtpRoutes().render(Plan(list(ops), [], []), Snapshot([]))
 
 
 def test_change_steps_and_rules():
-    steps = sr.change_steps([("create", _route("c.example", "h4")), ("update", _route("a.example", "h1", "h3")),
-                             ("delete", _route("ALL", "USEDNS"))])
-    assert [a for dummy, a in steps] == ["NEW", "c.example", "h4", "N", "EDIT", "a.example", "REPLACE", "h1, h3",
-                                         "DELETE", "ALL", "Y", ""]
-    rules = sr.rules_for(steps)
-    menu = [r for r in rules if r.name == "menu"][0]
+    script = _script([("create", _route("c.example", "h4")), ("update", _route("a.example", "h1", "h3")),
+                      ("delete", _route("ALL", "USEDNS"))])
+    assert script.commands() == [sr.COMMAND, "NEW", "c.example", "h4", "N", "EDIT", "a.example", "REPLACE", "h1, h3",
+                                 "DELETE", "ALL", "Y", "<Enter>"]
+    rules = script.rules()
+    menu = [r for r in rules if r.name == "smtproutes menu"][0]
     assert menu.answers == ["NEW", "EDIT", "DELETE", ""] and menu.menu
-    assert sr.change_steps([]) == []
+
+
+def test_no_operations_type_nothing():
+    kind = sr.SmtpRoutes()
+    have = [_route("a.example", "h1")]
+    plan = kind.plan(Snapshot(have), have, "merged")
+    assert plan.operations == [] and not plan.changed and plan.document is None
