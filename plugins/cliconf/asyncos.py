@@ -161,9 +161,9 @@ class Cliconf(CliconfBase):
         """A listing command's output, read at most once per login and cluster level unless ``fresh``."""
         return self._cli.read_source(source, command, rules, fresh=fresh)
 
-    def ledger(self):
+    def ledger(self, all_levels=False):
         """The documents written in this login (the pending-changes ledger)."""
-        return self._cli.ledger()
+        return self._cli.ledger(all_levels)
 
     def settle(self, names):
         """Forget documents that were read back after their commit."""

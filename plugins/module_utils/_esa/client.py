@@ -77,8 +77,8 @@ class EsaClient(object):
         rules = [r.to_dict() if isinstance(r, Rule) else r for r in (rules or [])]
         return self._call("read_source", source, command, rules, fresh)
 
-    def ledger(self):
-        return self._call("ledger")
+    def ledger(self, all_levels=False):
+        return self._call("ledger", all_levels)
 
     def settle(self, names):
         return self._call("settle", list(names))

@@ -66,3 +66,8 @@ def write_rules(label, create_override, inherited_from=None):
         rules = [Rule(Q_NOT_CONFIGURED, fail="%s: not configured at the current cluster mode; refusing to create an "
                                              "override without create_override=true" % label)]
     return rules + read_rules(label)[1:]
+
+
+def refused_before_change(question):
+    """Whether a dialogue stopped at the "not configured at this level" question (nothing was changed by it)."""
+    return bool(question) and re.search(Q_NOT_CONFIGURED, question, re.IGNORECASE) is not None

@@ -37,7 +37,8 @@ def wrap_width(lines, width=None):
     """The width the output was wrapped at, or None when no line was wrapped.
 
     Wrapped pieces are exactly as long as the terminal is wide, so the width is the longest line's length: the
-    session's (``TERMINAL_WIDTH``) when that is the longest, else a length that at least two lines share.
+    session's (``TERMINAL_WIDTH``) when that is the longest, else a length that at least two lines share (a
+    wrapped listing has many full pieces; a genuine longest line is seldom repeated).
     """
     lengths = [len(line) for line in lines]
     if not lengths:
@@ -45,9 +46,7 @@ def wrap_width(lines, width=None):
     longest = max(lengths)
     if width is not None:
         return width if longest == width else None
-    if longest == TERMINAL_WIDTH:
-        return longest
-    if longest > TERMINAL_WIDTH and lengths.count(longest) >= 2:
+    if longest == TERMINAL_WIDTH or (longest >= 40 and lengths.count(longest) >= 2):
         return longest
     return None
 
@@ -55,7 +54,7 @@ def wrap_width(lines, width=None):
 def unwrap(text, width=None):
     """Join the pieces of lines the appliance wrapped at the terminal width."""
     lines = text.replace("\r\n", "\n").replace("\r", "").split("\n")
-    width = wrap_width(lines, width)
+    width = wrap_width(lines, width) if width != 0 else None
     if width is None:
         return "\n".join(lines)
     joined = []
@@ -81,6 +80,15 @@ def extract(output, width=None):
     if start < 0 or end < 0:
         raise ValueError("showconfig did not return a configuration XML")
     return text[start:end + len("</config>")] + "\n"
+
+
+def parse(output):
+    """The parsed configuration of a showconfig output: unwrapped first; as printed when that does not parse
+    (a genuine line as long as the terminal is wide looks like a wrapped one)."""
+    try:
+        return root(extract(output))
+    except ValueError:
+        return root(extract(output, width=0))
 
 
 def root(xml_text):

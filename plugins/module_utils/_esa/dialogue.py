@@ -74,6 +74,7 @@ ERROR_PATTERNS = [
     r"Duplicate filter name",
     r"has been marked invalid",
     r"error occurred during processing",
+    r"An application fault occurred",
 ]
 _ERROR_RES = [re.compile(p) for p in ERROR_PATTERNS]
 

@@ -19,7 +19,7 @@ from ansible_collections.mailops.secure_email.plugins.module_utils._esa import c
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.mail_flow_policies import policies_from_hat
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.recipient_access import entries_from_xml
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Q_LISTENERS, Script
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.sender_groups import groups_from_hat
 
 
@@ -28,7 +28,7 @@ def _read_script():
 
 
 def _prepare(output):
-    return config_xml.root(config_xml.extract(output))
+    return config_xml.parse(output)
 
 
 def _rat(config, listener):
@@ -49,9 +49,17 @@ def _hat(config, listener):
     return dict(sender_groups=groups_from_hat(table), policies=policies_from_hat(table), defaults=defaults)
 
 
+def _level_script():
+    # Entering listenerconfig asks the cluster-level question when the listeners are configured at another level;
+    # showconfig never asks it. Reading the listener list once per login tells where the RAT and HAT live.
+    return Script("listenerconfig").menu("listeners menu", Q_LISTENERS, "").extend_rules(cluster.read_rules("Listeners"))
+
+
 SHOWCONFIG = Source("showconfig", _read_script, _prepare)
+LISTENERCONFIG = Source("listenerconfig", _level_script)
+LISTENER_LEVEL = Document("listener_level", LISTENERCONFIG, lambda output, scope: None)
 LISTENERS = Document("listeners", SHOWCONFIG, lambda config, scope: config_xml.listeners(config))
 SUMMARY = Document("summary", SHOWCONFIG, lambda config, scope: config_xml.summary(config))
 RAT = Document("rat", SHOWCONFIG, _rat)
 HAT = Document("hat", SHOWCONFIG, _hat)
-DOCUMENTS = (LISTENERS, SUMMARY, RAT, HAT)
+DOCUMENTS = (LISTENERS, SUMMARY, RAT, HAT, LISTENER_LEVEL)

@@ -189,6 +189,9 @@ class MailFlowPolicies(HatKind):
     def halves(self, snapshot, after):
         return snapshot.get("groups"), after
 
+    def empty(self):
+        return self.snapshot(dict(sender_groups=[], policies=[], defaults={}), None)
+
     def info(self, reader):
         return dict(policies=[dict(name=p["name"], behavior=p["behavior"]) for p in self.read(reader).entries or []])
 

@@ -142,13 +142,17 @@ class MessageFilters(TableResource):
         return [dict(name=e["name"], body=e["body"], active=e["active"]) for e in parse(text)]
 
     def key(self, entry):
+        # the appliance refuses a second filter whose name differs only in case ("Duplicate filter name")
+        return entry["name"].lower()
+
+    def describe(self, entry):
         return entry["name"]
 
     def equal(self, have, want):
         return have.get("body") == want.get("body") and bool(have.get("active")) == bool(want.get("active"))
 
     def merge(self, have, want):
-        merged = dict(have)
+        merged = dict(have)   # keeps the name as the appliance spells it
         for field in ("body", "active"):
             if want.get(field) is not None:
                 merged[field] = want[field]
@@ -164,29 +168,31 @@ class MessageFilters(TableResource):
 
     def order(self, snapshot, want, state, operations):
         """The order after ``operations``; with overridden, MOVEs so that it equals config's order."""
-        have = dict((e["name"], e) for e in snapshot.entries)
-        order = [e["name"] for e in snapshot.entries]
+        have = dict((self.key(e), e) for e in snapshot.entries)
+        names = dict((self.key(e), e["name"]) for e in list(want) + list(snapshot.entries))
+        order = [self.key(e) for e in snapshot.entries]
         for verb, entry in operations:
-            name = entry["name"]
-            if verb == "delete" or (verb == "update" and have.get(name, {}).get("body") != entry["body"]):
-                order = [n for n in order if n != name]
-            if verb == "create" or (verb == "update" and name not in order):
-                order.append(name)
+            key = self.key(entry)
+            if verb == "delete" or (verb == "update" and have.get(key, {}).get("body") != entry["body"]):
+                order = [k for k in order if k != key]
+            if verb == "create" or (verb == "update" and key not in order):
+                order.append(key)
         moves = []
         if state == "overridden":
-            desired = [e["name"] for e in want]
+            desired = [self.key(e) for e in want]
             if order != desired:
                 # move each filter to the end, in the desired order, from the first one out of place
                 first = next(i for i, (a, b) in enumerate(zip(order + [None] * len(desired), desired)) if a != b)
-                moves = [("move", dict(name=n)) for n in desired[first:]]
+                moves = [("move", dict(name=names[k])) for k in desired[first:]]
                 order = desired
         return moves, order
 
     def guard(self, reader, snapshot, plan, check_mode):
         """Weakening a filter that guards a relaying sender group re-opens the relay (refused)."""
-        after = dict((e["name"], e) for e in plan.after)
+        after = dict((self.key(e), e) for e in plan.after)
         weakened = [e for e in snapshot.entries if _might_guard(e) and e["active"] and (
-            e["name"] not in after or not after[e["name"]].get("active") or after[e["name"]].get("body") != e.get("body"))]
+            self.key(e) not in after or not after[self.key(e)].get("active")
+            or after[self.key(e)].get("body") != e.get("body"))]
         if not weakened or self.params.get("allow_open_relay"):
             return []
         groups, behaviors = [], {}
@@ -199,11 +205,11 @@ class MessageFilters(TableResource):
         return relay_guard.check(groups, behaviors, plan.after)
 
     def render(self, plan, snapshot):
-        have = dict((e["name"], e) for e in snapshot.entries)
+        have = dict((self.key(e), e) for e in snapshot.entries)
         script = Script(COMMAND)
         for verb, entry in plan.operations:
             name = entry["name"]
-            old = have.get(name)
+            old = have.get(name.lower())
             if verb == "delete":
                 script.menu("filters menu", Q_MENU, "DELETE", operation=True).ask(Q_RANGE, name)
             elif verb == "move":

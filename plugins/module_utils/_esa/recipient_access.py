@@ -131,6 +131,9 @@ class RecipientAccess(TableResource):
     def document_name(self):
         return "rat/%s" % self.listener
 
+    def level_document(self):
+        return "listener_level"
+
     def normalise(self, entry, index):
         return normalise_entry(entry, index)
 

@@ -147,6 +147,10 @@ class Resource(abc.ABC):
         """How an operation's entry is named in the pending-changes ledger."""
         return ""
 
+    def level_document(self):
+        """The document whose listing tells the cluster level the object lives at (default: its own)."""
+        return self.document_name()
+
     def parse(self, text):
         """``state: parsed``: entries from the output of the kind's listing command."""
         raise PlanError("%s: state=parsed is not supported" % self.title)
@@ -183,6 +187,14 @@ class TableResource(Resource):
 
     def describe(self, entry):
         return str(self.key(entry))
+
+    def want(self, params):
+        want = super(TableResource, self).want(params)
+        keys = [self.key(e) for e in want]
+        duplicates = sorted(set(str(k) for k in keys if keys.count(k) > 1))
+        if duplicates:
+            raise PlanError("config: %s listed more than once" % ", ".join(duplicates))
+        return want
 
     def equal(self, have, want):
         return have == want

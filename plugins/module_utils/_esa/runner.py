@@ -82,19 +82,30 @@ def commit_and_verify(client, comment):
     Raises Failure when the appliance shows something other than what was planned.
     """
     result = client.commit(comment)
-    ledger = client.ledger().get("documents", {})
-    expected = dict((name, item["value"]) for name, item in ledger.items() if item.get("committed"))
-    if not result.get("committed") or not expected:
+    levels = client.ledger(True).get("levels", {})
+    if not result.get("committed") or not any(item.get("committed") for docs in levels.values() for item in docs.values()):
         return result
-    problems = documents.verify(client, registry_documents(), expected)
-    # Either way the fresh listings now show the appliance: later tasks plan on them, not on the ledger.
-    client.settle(sorted(expected))
+    start = client.state()["prompt"].strip()
+    problems, verified = [], []
+    # each document is read back at the cluster level it was written at (docs/asyncos-cli.md §4)
+    for level in sorted(levels, key=lambda lvl: lvl != start):
+        expected = dict((name, item["value"]) for name, item in levels[level].items() if item.get("committed"))
+        if not expected:
+            continue
+        if level != start and cluster.prompt_level(level)[0]:
+            client.cluster_mode(cluster.level_to_mode(cluster.prompt_level(level)))
+        problems += documents.verify(client, registry_documents(), expected)
+        # Either way the fresh listings now show the appliance: later tasks plan on them, not on the ledger.
+        client.settle(sorted(expected))
+        verified += sorted(expected)
+    if cluster.prompt_level(start)[0] and client.state()["prompt"].strip() != start:
+        client.cluster_mode(cluster.level_to_mode(cluster.prompt_level(start)))
     if problems:
         raise Failure("the commit went through, but reading the configuration back shows something other than what "
                       "was planned: %s. The appliance now holds the configuration it shows; re-run the play to "
                       "converge, and report this if it repeats." % "; ".join(problems),
                       committed=True, verify_differences=problems)
-    result["verified"] = sorted(expected)
+    result["verified"] = sorted(verified)
     return result
 
 
@@ -182,9 +193,12 @@ def _online(module, kind, params, state, want, cluster_mode, client):
         kind.check(snapshot)
     except ValueError as exc:
         raise Failure("%s: %s. Nothing was written." % (kind.title, exc))
-    # The appliance switched to the level where the object lives: it is inherited here.
-    level_after = cluster.prompt_level(reader.prompt_after(kind.document_name()))
+    # The appliance switched to the level where the object lives: it is inherited here (unless this login
+    # already wrote the object at this level, for example an override created by an earlier task).
+    level_after = cluster.prompt_level(reader.prompt_after(kind.level_document()))
     inherited_from = " ".join(level_after) if level_after != level_before else None
+    if kind.document_name() in reader.ledger():
+        inherited_from = None
     here = cluster.mode_label(cluster_mode) if cluster_mode else (" ".join(level_before) if level_before[0] else
                                                                   "the current mode")
     if state == "gathered":
@@ -196,7 +210,7 @@ def _online(module, kind, params, state, want, cluster_mode, client):
     if plan.changed:
         problems = kind.guard(reader, snapshot, plan, module.check_mode)
         for warning in plan.warnings:
-            module.warn(warning)
+            module.warn(redact.mask(warning, kind.secrets()))
         if problems:
             raise Failure("%s: refused, nothing was written: %s" % (kind.title, " ".join(problems)),
                           before=plan.before, after=plan.after, changed=False)
@@ -206,7 +220,7 @@ def _online(module, kind, params, state, want, cluster_mode, client):
             raise Failure("%s: %s. Nothing was written." % (kind.title, exc))
     else:
         for warning in plan.warnings:
-            module.warn(warning)
+            module.warn(redact.mask(warning, kind.secrets()))
     script = kind.render(plan, snapshot) if plan.changed else None
     result = dict(changed=plan.changed, before=plan.before, after=plan.after,
                   commands=script.commands() if script else [], inherited_from=inherited_from)
@@ -218,7 +232,8 @@ def _online(module, kind, params, state, want, cluster_mode, client):
                       "the change). Nothing was written." % (kind.title, here, inherited_from, here), **result)
     if not plan.changed or module.check_mode:
         return result
-    if inherited_from:
+    if level_before[0] and cluster.prompt_level(client.state()["prompt"]) != level_before:
+        # a read (of this object, or of another one for the guard) followed a table to the level where it lives
         client.cluster_mode(cluster_mode or cluster.level_to_mode(level_before))
     script.extend_rules(cluster.write_rules(kind.title, params.get("create_override"), inherited_from))
     label = "%s: %s" % (kind.title, ", ".join("%s %s" % (verb, kind.describe(entry)) for verb, entry in plan.operations))
@@ -226,6 +241,7 @@ def _online(module, kind, params, state, want, cluster_mode, client):
         client.dialogue(kind.command, script.rules(), write=True, label=label,
                         documents={kind.document_name(): plan.document})
     except DialogueError as exc:
-        exc.wrote = True
+        # refused at the cluster-level question, before any change: nothing to clear (earlier pending changes stay)
+        exc.wrote = not cluster.refused_before_change(exc.question)
         raise
     return finish_write(client, params, result)

@@ -274,6 +274,9 @@ class HatKind(TableResource):
     def document_name(self):
         return "hat/%s" % self.listener
 
+    def level_document(self):
+        return "listener_level"
+
     def read(self, reader):
         document = reader.get(self.document_name())
         listeners = reader.get("listeners")
@@ -285,10 +288,6 @@ class HatKind(TableResource):
         if snapshot.entries is None:
             raise ValueError("listener: %r not found on the appliance (listeners: %s)"
                              % (self.listener, ", ".join(sorted(l["name"] for l in snapshot.get("listeners") or [])) or "none"))
-
-    def empty(self):
-        # offline (state: rendered): the policies are unknown, so policy names are not checked
-        return self.snapshot(dict(sender_groups=[], policies=None, defaults={}), None)
 
     def open_script(self):
         return Script(self.command).enter_listener(self.listener, "HOSTACCESS")
@@ -325,6 +324,10 @@ class SenderGroups(HatKind):
 
     def halves(self, snapshot, after):
         return after, snapshot.get("policies")
+
+    def empty(self):
+        # offline (state: rendered): the policies are unknown, so policy names are not checked
+        return self.snapshot(dict(sender_groups=[], policies=None, defaults={}), None)
 
     def info(self, reader):
         return dict(sender_groups=[dict(name=g["name"], members=g["members"], sbrs=g["sbrs"], policy=g["policy"])

@@ -110,9 +110,15 @@ class CliSession(object):
         result["cached"] = False
         return result
 
-    def ledger(self):
-        """The documents written in this login at the current level: {name: {value, committed, label}}."""
+    def ledger(self, all_levels=False):
+        """The documents written in this login at the current level: {name: {value, committed, label}};
+        with ``all_levels``, ``levels``: {level prompt: {name: ...}} for every cluster level written at."""
         session = self._current()
+        if all_levels:
+            levels = {}
+            for (lvl, name), item in self.documents.items():
+                levels.setdefault(lvl, {})[name] = dict(item)
+            return dict(session=session, levels=levels)
         level = self._level()
         return dict(session=session, documents=dict((name, dict(item)) for (lvl, name), item in self.documents.items()
                                                     if lvl == level))

@@ -215,6 +215,13 @@ class SmtpRoutes(TableResource):
     def normalise(self, entry, index):
         return normalise_route(entry, index)
 
+    def want(self, params):
+        if params.get("state") == "deleted":
+            # deleting names the routes only; destinations, when given, are not compared
+            return [dict(domain=validate_domain(e.get("domain"), field="config[%d].domain" % i), destinations=[])
+                    for i, e in enumerate(params.get("config") or [])]
+        return super(SmtpRoutes, self).want(params)
+
     def read(self, reader):
         return Snapshot(reader.get(self.document_name()))
 
