@@ -20,7 +20,7 @@ import re
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.bounce_profiles import check_profiles
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source, check_count
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot, TableResource
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import TableResource
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "destconfig"
@@ -271,15 +271,10 @@ class DestinationControls(TableResource):
     label = "Destination controls"
     info_key = "destination_controls"
     command = COMMAND
-
-    def document_name(self):
-        return DOCUMENT.prefix
+    stored_in = DOCUMENT.prefix
 
     def normalise(self, entry, index):
         return normalise_entry(entry, index)
-
-    def read(self, reader):
-        return Snapshot(reader.get(self.document_name()))
 
     def parse(self, text):
         return parse(text)

@@ -20,7 +20,7 @@ import re
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, filter_language, relay_guard
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source, check_count
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot, TableResource
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import TableResource
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "filters"
@@ -125,18 +125,13 @@ class MessageFilters(TableResource):
         # names and flags only: bodies can embed secrets (the outbound header secret)
         return [dict(name=f["name"], active=f["active"]) for f in cls().read(reader).entries]
     command = COMMAND
-
-    def document_name(self):
-        return DOCUMENT.prefix
+    stored_in = DOCUMENT.prefix
 
     def secrets(self):
         return list(self.params.get("secrets") or [])
 
     def normalise(self, entry, index):
         return normalise_entry(entry, index)
-
-    def read(self, reader):
-        return Snapshot(reader.get(self.document_name()))
 
     def parse(self, text):
         return [dict(name=e["name"], body=e["body"], active=e["active"]) for e in parse(text)]

@@ -119,6 +119,7 @@ class RecipientAccess(TableResource):
     confirm_overridden = True
     info_key = "recipient_access"
     scoped = True
+    stored_in = "rat"     # listener_documents.RAT
 
     @classmethod
     def applies_to(cls, listener):
@@ -127,9 +128,6 @@ class RecipientAccess(TableResource):
     @property
     def listener(self):
         return self.scope
-
-    def document_name(self):
-        return "rat/%s" % self.listener
 
     def level_document(self):
         return "listener_level"

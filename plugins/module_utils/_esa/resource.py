@@ -78,6 +78,8 @@ class Resource(abc.ABC):
     label = None
     #: the CLI command that changes the object
     command = None
+    #: the prefix of the document (``documents.Document``) the entries live in (scoped kinds: ``<prefix>/<scope>``)
+    stored_in = None
     #: True when state=overridden must be confirmed with confirm_overridden=true
     confirm_overridden = False
     #: the key of esa_info's facts (``gather``) that shows this kind
@@ -95,17 +97,17 @@ class Resource(abc.ABC):
         return self.label % self.scope if "%s" in self.label else self.label
 
     # -- required ----------------------------------------------------------------------------------------
-    @abc.abstractmethod
     def document_name(self):
         """The document (``documents.py``) this kind's entries live in."""
+        return "%s/%s" % (self.stored_in, self.scope) if self.scoped else self.stored_in
 
     @abc.abstractmethod
     def normalise(self, entry, index):
         """Validate one entry of ``config``; raise ValueError naming ``config[index].<field>`` and the rule."""
 
-    @abc.abstractmethod
     def read(self, reader):
-        """A ``Snapshot`` from ``reader`` (``documents.Reader``)."""
+        """A ``Snapshot`` from ``reader`` (``documents.Reader``); default: the document's value as the entries."""
+        return Snapshot(reader.get(self.document_name()))
 
     @abc.abstractmethod
     def plan(self, snapshot, want, state):

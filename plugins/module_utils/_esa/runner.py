@@ -26,7 +26,6 @@ __metaclass__ = type
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, documents, redact
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot
 
 PENDING_FACT_PREFIX = "mailops_esa_pending_"
 

@@ -266,13 +266,11 @@ class HatKind(TableResource):
     table_menu = ("HOSTACCESS menu", Q_HAT_MENU)
     info_key = "hat"
     scoped = True
+    stored_in = "hat"     # listener_documents.HAT
 
     @property
     def listener(self):
         return self.scope
-
-    def document_name(self):
-        return "hat/%s" % self.listener
 
     def level_document(self):
         return "listener_level"
@@ -287,7 +285,7 @@ class HatKind(TableResource):
     def check(self, snapshot):
         if snapshot.entries is None:
             raise ValueError("listener: %r not found on the appliance (listeners: %s)"
-                             % (self.listener, ", ".join(sorted(l["name"] for l in snapshot.get("listeners") or [])) or "none"))
+                             % (self.listener, ", ".join(sorted(item["name"] for item in snapshot.get("listeners") or [])) or "none"))
 
     def open_script(self):
         return Script(self.command).enter_listener(self.listener, "HOSTACCESS")

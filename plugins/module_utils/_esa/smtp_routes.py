@@ -20,7 +20,7 @@ import re
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source, check_count
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot, TableResource
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import TableResource
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "smtproutes"
@@ -208,9 +208,7 @@ class SmtpRoutes(TableResource):
     label = "SMTP routes"
     info_key = "smtp_routes"
     command = COMMAND
-
-    def document_name(self):
-        return DOCUMENT.prefix
+    stored_in = DOCUMENT.prefix
 
     def normalise(self, entry, index):
         return normalise_route(entry, index)
@@ -221,9 +219,6 @@ class SmtpRoutes(TableResource):
             return [dict(domain=validate_domain(e.get("domain"), field="config[%d].domain" % i), destinations=[])
                     for i, e in enumerate(params.get("config") or [])]
         return super(SmtpRoutes, self).want(params)
-
-    def read(self, reader):
-        return Snapshot(reader.get(self.document_name()))
 
     def parse(self, text):
         return parse(text)

@@ -22,6 +22,7 @@ COMMAND = "sslconfig"
 METHODS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 CIPHER_RE = re.compile(r"^[A-Za-z0-9+!:@=_.-]+$")
 
+
 def parse(text):
     """{methods, ciphers} of outbound SMTP from the sslconfig settings block."""
     methods = re.search(r"^\s*Outbound SMTP methods?:\s*(.+?)\s*$", text, re.M)
@@ -59,9 +60,7 @@ class TlsCiphers(SettingsResource):
     label = "TLS ciphers"
     info_key = "tls_ciphers"
     command = COMMAND
-
-    def document_name(self):
-        return DOCUMENT.prefix
+    stored_in = DOCUMENT.prefix
 
     def want(self, params):
         validate(params["ciphers"], params.get("methods"))
@@ -69,9 +68,6 @@ class TlsCiphers(SettingsResource):
 
     def normalise(self, entry, index):
         return entry
-
-    def read(self, reader):
-        return Snapshot(reader.get(self.document_name()))
 
     def empty(self):
         return Snapshot(dict(methods=None, ciphers=None))
