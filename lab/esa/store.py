@@ -67,6 +67,45 @@ EMPTY_TABLES = {
     "ssl": factory_ssl(),
 }
 
+# Bounce profiles (commands/bounceconfig.py, lab/README.md "bounceconfig"). ``bounce_profiles`` lists the names
+# in the order ``bounceconfig`` numbers them (``Default`` first). ``bounce_profile_settings`` ({name: settings})
+# sits in the same layer; it is created by the first ``bounceconfig`` change (it is not a factory table), and a
+# profile without an entry in it (factory ``Default``, a ``destconfig`` "New Profile") has the settings below.
+BOUNCE_SETTINGS = "bounce_profile_settings"
+DEFAULT_BOUNCE_PROFILE = "Default"
+# Factory settings of the Default profile. Retries, queue time and the two waits: docs/asyncos-cli.md section 11
+# (user guide and technote 118287); the rest lab choices. Keys: the batch keys of bounceconfig (section 11).
+FACTORY_BOUNCE_DEFAULT = {
+    "max_retries": 100, "max_queue_lifetime": 259200, "initial_retry": 60, "max_retry_timeout": 3600,
+    "send_bounces": True, "use_dsn_bounce_format": True, "bounce_subject": "Delivery Status Notification (Failure)",
+    "use_bounce_response_code": False, "send_warnings": False,
+    "delay_subject": "Delivery Status Notification (Delay)", "send_warnings_interval": 14400,
+    "send_warnings_count": 1, "bounce_address": "", "sign_bounce_messages": False,
+    "host_initial_retry": 60, "host_max_retry_timeout": 3600, "max_bounce_copy": 10000,
+}
+# Yes/no settings; a profile other than Default may hold None ("Default": follow the Default profile).
+BOUNCE_FLAGS = ("send_bounces", "use_dsn_bounce_format", "use_bounce_response_code", "send_warnings",
+                "sign_bounce_messages")
+# Settings only the Default profile has.
+BOUNCE_DEFAULT_ONLY = ("host_initial_retry", "host_max_retry_timeout", "max_bounce_copy")
+
+
+def new_bounce_settings(default):
+    """A new profile: the Default profile's values, every yes/no setting following the Default profile."""
+    settings = {key: value for key, value in default.items() if key not in BOUNCE_DEFAULT_ONLY}
+    settings.update(dict.fromkeys(BOUNCE_FLAGS))
+    return settings
+
+
+def bounce_settings(table, name):
+    """The settings of profile ``name`` from a ``bounce_profile_settings`` table (or None)."""
+    table = table or {}
+    default = dict(FACTORY_BOUNCE_DEFAULT, **table.get(DEFAULT_BOUNCE_PROFILE, {}))
+    if name == DEFAULT_BOUNCE_PROFILE:
+        return default
+    return dict(new_bounce_settings(default), **table.get(name, {}))
+
+
 CONFIG_FILE = "esa_config.json"
 COUNTERS_FILE = "esa_counters.json"
 LOCK_FILE = "esa.lock"

@@ -8,6 +8,7 @@ from . import destinations as dc
 from .hat import PARAM_KEYS, listener_hat, render_hat, text_value
 from .listeners import INTERFACES, factory_listeners
 from .message_filters import render_script
+from .store import BOUNCE_SETTINGS, bounce_settings
 from .tls_settings import factory_ssl
 
 PASSPHRASE_MASK = 1
@@ -98,6 +99,7 @@ def render_config(info, view, option):
         lines.append("    </smtp_route>")
     lines.append("  </smtp_routes>")
     lines += _destination_controls(view.get("destination_controls", dc.factory_table()))
+    lines += _bounce_profiles(view.get("bounce_profiles") or ["Default"], view.get(BOUNCE_SETTINGS))
     lines += _listeners(view.get("listeners", factory_listeners()))
     lines += [
         _element("filters", render_script(view.get("filters", [])), 2),
@@ -133,6 +135,20 @@ def _destination_controls(table):
         lines.append("    </destination_control>")
     lines.append("  </destination_controls>")
     return lines
+
+
+def _bounce_profiles(names, table):
+    """``<bounce_profiles>`` (reconstructed: docs/asyncos-cli.md sections 11-12): one ``<bounce_profile>`` per profile
+    in listing order, ``<profile_name>`` then one element per setting named by its batch key; yes/no settings
+    ``yes``, ``no`` or ``default`` (follows the Default profile)."""
+    lines = ["  <bounce_profiles>"]
+    for name in names:
+        lines += ["    <bounce_profile>", _element("profile_name", name, 6)]
+        for key, value in bounce_settings(table, name).items():
+            text = "default" if value is None else _yes_no(value) if isinstance(value, bool) else value
+            lines.append(_element(key, text, 6))
+        lines.append("    </bounce_profile>")
+    return lines + ["  </bounce_profiles>"]
 
 
 def _ssl(table):

@@ -31,12 +31,13 @@ options:
   gather:
     description:
       - What to read. The hostname and cluster are always returned. V(all) reads everything.
-      - V(hat) comes from the configuration that is read anyway; V(message_filters) and V(tls_ciphers) cost one
-        command each.
+      - Every listing is read at most once per SSH login and shared with the other tasks of the play. V(hat),
+        V(recipient_access) and V(bounce_profiles) come from the configuration XML, which is read anyway;
+        V(message_filters) and V(tls_ciphers) cost one command each the first time.
     type: list
     elements: str
-    choices: [version, listeners, smtp_routes, destination_controls, recipient_access, hat, message_filters, tls_ciphers,
-              all]
+    choices: [version, listeners, bounce_profiles, destination_controls, recipient_access, smtp_routes, hat, message_filters,
+              tls_ciphers, all]
     default: [version, listeners, smtp_routes, destination_controls, recipient_access]
   cluster_mode:
     description:
@@ -87,6 +88,10 @@ esa:
       elements: dict
     smtp_routes:
       description: As RV(mailops.secure_email.esa_smtp_routes#module:gathered).
+      type: list
+      elements: dict
+    bounce_profiles:
+      description: As RV(mailops.secure_email.esa_bounce_profiles#module:gathered).
       type: list
       elements: dict
     destination_controls:

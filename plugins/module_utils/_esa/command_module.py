@@ -25,9 +25,9 @@ READ_ONLY_COMMANDS = frozenset(registry.READ_COMMANDS) | frozenset((
     "dnsconfig", "tlsverify", "help",
 ))
 # Commands that only show things when given no argument and no answer.
-SHOW_ONLY_WITHOUT_ANSWERS = frozenset(("hostname", "smtproutes", "destconfig", "listenerconfig", "filters", "sslconfig",
-                                       "clusterconfig", "ntpconfig", "interfaceconfig", "etherconfig", "dnsconfig",
-                                       "tlsverify"))
+# With arguments these run batch forms that can change configuration (bounceconfig new <profile> ...).
+SHOW_ONLY_WITHOUT_ANSWERS = frozenset(registry.READ_COMMANDS) - frozenset(("showconfig",)) | frozenset((
+    "hostname", "clusterconfig", "ntpconfig", "interfaceconfig", "etherconfig", "dnsconfig", "tlsverify"))
 # Menu answers that only display.
 READ_ONLY_ANSWERS = re.compile(r"^(|print|list|detail|show|status|\d+)$", re.I)
 

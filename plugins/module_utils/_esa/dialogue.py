@@ -75,6 +75,10 @@ ERROR_PATTERNS = [
     r"has been marked invalid",
     r"error occurred during processing",
     r"An application fault occurred",
+    # bounceconfig (docs/asyncos-cli.md §11)
+    r"Profile name already in use",
+    r"The bounce profile name must start with",
+    r"The default profile may not be deleted",
 ]
 _ERROR_RES = [re.compile(p) for p in ERROR_PATTERNS]
 

@@ -20,7 +20,8 @@ from ansible_collections.mailops.secure_email.plugins.module_utils._esa.document
 
 DEFAULT_GATHER = ("version", "listeners", "smtp_routes", "destination_controls", "recipient_access")
 # every kind in the registry has an info key (sender groups and mail flow policies share "hat")
-GATHER = ("version", "listeners") + tuple(sorted(set(kind.info_key for kind in registry.RESOURCES)))
+GATHER = ("version", "listeners") + tuple(key for index, key in enumerate(kind.info_key for kind in registry.RESOURCES)
+                                          if key not in [k.info_key for k in registry.RESOURCES[:index]])
 
 ARGUMENT_SPEC = dict(
     gather=dict(type="list", elements="str", default=list(DEFAULT_GATHER), choices=list(GATHER) + ["all"]),

@@ -20,6 +20,7 @@ from ansible_collections.mailops.secure_email.plugins.module_utils._esa import (
 
 #: the kinds, in the order of the guide's steps
 RESOURCES = (
+    bounce_profiles.BounceProfiles,                # referenced by S3's destination controls
     destination_controls.DestinationControls,      # S3
     recipient_access.RecipientAccess,              # S4
     smtp_routes.SmtpRoutes,                        # S5
@@ -36,6 +37,7 @@ DOCUMENTS = dict((d.prefix, d) for d in listener_documents.DOCUMENTS + (
     message_filters.DOCUMENT,
     tls_ciphers.DOCUMENT,
     bounce_profiles.DOCUMENT,
+    bounce_profiles.NAMES,
 ))
 
 #: source name -> documents.Source (the listing commands the kinds read)
