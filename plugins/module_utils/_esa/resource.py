@@ -175,10 +175,6 @@ class Resource(abc.ABC):
         """The new value of the document after the change (default: the entries)."""
         return after
 
-    def entries_of(self, document):
-        """The entries held by the document (used to verify a commit; default: the document itself)."""
-        return document
-
 
 class TableResource(Resource):
     """A table of entries identified by ``key``. ``plan`` is shared; kinds give the comparisons."""

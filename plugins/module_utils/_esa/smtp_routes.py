@@ -42,7 +42,6 @@ Q_AUTH_PROFILE = r"associate an SMTP authentication profile"
 Q_EDIT_DOMAIN = r"(?:domain|hostname|route)[^\n]*\bedit\b"
 Q_DELETE_DOMAIN = r"(?:domain|hostname|route)[^\n]*\bdelete\b"
 Q_RESET_DEFAULT = r"reset the default route"
-Q_CLEAR_ALL = r"delete all of the configured routes"
 
 
 class RouteError(ValueError):

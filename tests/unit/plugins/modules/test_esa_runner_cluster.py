@@ -8,8 +8,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import pytest
-
 from ansible_collections.mailops.secure_email.lab.esa.engine import ClusterSpec
 from ansible_collections.mailops.secure_email.plugins.modules import esa_commit as COMMIT
 from ansible_collections.mailops.secure_email.plugins.modules import esa_destination_controls as DC

@@ -14,8 +14,6 @@ __metaclass__ = type
 
 import json
 
-import pytest
-
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
 from ansible_collections.mailops.secure_email.plugins.modules import esa_commit as COMMIT
 from ansible_collections.mailops.secure_email.plugins.modules import esa_message_filters as MF

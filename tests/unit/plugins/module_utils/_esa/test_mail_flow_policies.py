@@ -52,7 +52,6 @@ POLICIES = [
 ]
 
 
-
 def test_every_parameter_round_trips_and_second_run_is_noop(gateway):
     kind = mfp.MailFlowPolicies("IncomingMail")
     ops, after = converge(gateway, kind, POLICIES)
