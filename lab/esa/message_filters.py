@@ -1,15 +1,32 @@
 """Message filters (``filters``): the filter language checker and the stored form (docs/asyncos-cli.md,
-"filters and the filter language").
+section 9, "filters and the filter language").
 
 A script holds one or more filters::
 
     name:
     if (rule == "value" and not other-rule) { action(); action("arg"); } else { action(); }
 
-``parse_script`` checks the syntax (tokens, quotes, parentheses, known rule and action names, operators,
-argument counts) and returns the filters with their normalised text: ``#`` comments removed, trailing
-whitespace removed, empty lines dropped; everything else (layout, case, quotes) is kept as entered.
-A stored filter is ``{"name", "active", "valid", "body"}``.
+Grammar (the same as the collection's driver checker; both are held to the shared corpus
+tests/unit/plugins/module_utils/_esa/filter_corpus.json)::
+
+    script  := filter+
+    filter  := NAME (":" | "!") if            "!" instead of ":" marks the filter inactive (user guide)
+    if      := "if" cond block ["else" (if | block)]
+    block   := "{" (if | action)* "}"
+    action  := ACTION "(" [arg {"," arg}] ")" ";"
+    cond    := and-expr {"or" and-expr};  and-expr := not-expr {"and" not-expr}
+    not-expr:= "not" not-expr | "(" cond ")" | test
+    test    := RULE ["(" [arg {"," arg}] ")"] [OP value]      (what each rule takes: RULES)
+    arg     := value [OP value] | "[" value {"," value} "]"
+    value   := STRING | NUMBER
+
+Strings use matching single or double quotes, end on their own line and take backslash escapes;
+numbers may be negative and take a K/M/G suffix; ``#`` starts a comment. Control characters (C0
+other than tab and newline, and DEL) are refused.
+
+``parse_script`` checks the syntax and returns the filters with their normalised text: ``#`` comments
+removed, trailing whitespace removed, empty lines dropped; everything else (layout, case, quotes) is
+kept as entered. A stored filter is ``{"name", "active", "valid", "body"}``.
 """
 
 import re
@@ -18,45 +35,65 @@ KEYWORDS = ("if", "else", "and", "or", "not")
 RESERVED_NAMES = KEYWORDS + ("true", "false", "valid")
 INACTIVE_DIRECTIVE = "#!inactive"
 
-# Rules (conditions): docs/asyncos-cli.md, "filters and the filter language".
-STRING_RULES = ("subject", "mail-from", "mail-from-group", "rcpt-to", "rcpt-to-group", "sendergroup", "remote-ip",
-                "recv-int", "recv-listener", "spf-status", "image-verdict", "attachment-filename", "attachment-type",
-                "attachment-filetype", "attachment-mimetype", "url-category")
-NUMBER_RULES = ("body-size", "attachment-size", "rcpt-count", "reputation", "workqueue-count")
-DATE_RULES = ("date",)
-BARE_RULES = ("true", "valid", "encrypted", "signed", "attachment-protected", "attachment-unprotected", "spf-passed",
-              "no-reputation")
-# Rules with arguments: (min, max) argument counts; a comparison after them is optional.
-ARG_RULES = {
-    "header": (1, 1), "random": (1, 1), "addr-count": (0, 0), "body-contains": (1, 2), "only-body-contains": (1, 2),
-    "attachment-contains": (1, 2), "attachment-binary-contains": (1, 2), "every-attachment-contains": (1, 2),
-    "dnslist": (1, 2), "dictionary-match": (1, 1), "subject-dictionary-match": (1, 1),
-    "mail-from-dictionary-match": (1, 1), "rcpt-to-dictionary-match": (1, 1), "attachment-dictionary-match": (1, 1),
-    "body-dictionary-match": (1, 1), "header-dictionary-match": (2, 2), "smtp-auth-id-matches": (1, 2),
-    "signed-certificate": (1, 1), "url-reputation": (2, 6), "url-category": (1, 6),
-}
-ORDER_OPERATORS = ("<", "<=", ">", ">=")
-EQUALITY_OPERATORS = ("==", "!=")
+# Rules (conditions), from the AsyncOS 9.1.2 user guide, Table 9-2, the 10.0 guide and Cisco technote
+# 215915 (docs/asyncos-cli.md, section 9). Each: (argument spec, comparison).
+#   argument spec: None = no parentheses; (min, max, parentheses required) with max None = unbounded.
+#   comparison: "string" == / != and a quoted string (required); "number" any operator and a number
+#   (required); "date" any operator and a quoted date (required); "string?" / "number?" optional; "" none.
+_STRING = ("subject", "mail-from", "mail-from-group", "sendergroup", "rcpt-to", "rcpt-to-group", "remote-ip",
+           "recv-int", "recv-listener", "image-verdict", "attachment-filename", "attachment-type",
+           "attachment-filetype", "attachment-mimetype", "dkim-authentication")
+_NUMBER = ("body-size", "attachment-size", "rcpt-count", "reputation", "workqueue-count")
+_BARE = ("true", "valid", "encrypted", "signed", "spf-passed", "no-reputation", "attachment-protected",
+         "attachment-unprotected", "attachment-corrupt", "smime-gateway-message", "smime-gateway-verified",
+         "malformed-header", "duplicate_boundaries")
+RULES = {name: (None, "string") for name in _STRING}
+RULES.update({name: (None, "number") for name in _NUMBER})
+RULES.update({name: (None, "") for name in _BARE})
+RULES.update({
+    "date": (None, "date"),
+    "spf-status": ((1, 1, False), "string"),          # spf-status("helo"|"mailfrom"|"pra") == "Fail"
+    "addr-count": ((1, None, True), "number"),        # addr-count("To", "Cc") > 30
+    "header": ((1, 1, True), "string?"),
+    "dnslist": ((1, 1, True), "string?"),
+    "signed-certificate": ((1, 1, True), "string?"),
+    "random": ((1, 1, True), "number?"),
+    "body-contains": ((1, 2, True), ""), "only-body-contains": ((1, 2, True), ""),
+    "attachment-contains": ((1, 2, True), ""), "attachment-binary-contains": ((1, 2, True), ""),
+    "every-attachment-contains": ((1, 2, True), ""),
+    "dictionary-match": ((1, 2, True), ""), "body-dictionary-match": ((1, 2, True), ""),
+    "attachment-dictionary-match": ((1, 2, True), ""), "subject-dictionary-match": ((1, 1, True), ""),
+    "mail-from-dictionary-match": ((1, 1, True), ""), "rcpt-to-dictionary-match": ((1, 1, True), ""),
+    "header-dictionary-match": ((2, 2, True), ""), "smtp-auth-id-matches": ((1, 2, True), ""),
+    "header-repeats": ((2, 3, True), ""), "url-reputation": ((2, 6, True), ""),
+    "url-no-reputation": ((0, 1, False), ""), "url-category": ((1, 2, True), ""),
+    "forged-email-detection": ((2, 2, True), ""),
+})
 
-# Actions (docs/asyncos-cli.md, "filters and the filter language"): (min, max) argument counts.
+# Actions (9.1.2 user guide, Table 9-5; 9.8 guide for the graymail skips; ``log`` from a public
+# library's test filter): (min, max) argument counts.
 ACTIONS = {
-    "deliver": (0, 0), "drop": (0, 0), "bounce": (0, 0), "skip-filters": (0, 0), "skip-spamcheck": (0, 0),
-    "skip-viruscheck": (0, 0), "skip-ampcheck": (0, 0), "skip-vofcheck": (0, 0), "skip-marketingcheck": (0, 0),
-    "skip-socialcheck": (0, 0), "skip-bulkcheck": (0, 0), "skip-graymailcheck": (0, 0), "html-convert": (0, 0),
-    "alt-src-host": (1, 1), "alt-rcpt-to": (1, 1), "alt-mailhost": (1, 1), "notify": (1, 4), "notify-copy": (1, 4),
-    "bcc": (1, 4), "bcc-scan": (1, 4), "log-entry": (1, 1), "log": (1, 1), "quarantine": (1, 1),
-    "duplicate-quarantine": (1, 1), "archive": (1, 1), "strip-header": (1, 1), "insert-header": (2, 2),
-    "edit-header-text": (3, 3), "edit-body-text": (2, 2), "add-footer": (1, 1), "add-heading": (1, 1),
-    "bounce-profile": (1, 1), "encrypt-deferred": (1, 1), "tag-message": (1, 1),
-    "drop-attachments-by-name": (1, 2), "drop-attachments-by-size": (1, 2), "drop-attachments-by-type": (1, 2),
-    "drop-attachments-by-filetype": (1, 2), "drop-attachments-by-mimetype": (1, 2),
+    "deliver": (0, 0), "drop": (0, 0), "bounce": (0, 0), "skip-filters": (0, 0), "no-op": (0, 0), "html-convert": (0, 0),
+    "skip-spamcheck": (0, 0), "skip-viruscheck": (0, 0), "skip-ampcheck": (0, 0), "skip-vofcheck": (0, 0),
+    "skip-marketingcheck": (0, 0), "skip-socialcheck": (0, 0), "skip-bulkcheck": (0, 0),
+    "alt-src-host": (1, 1), "alt-rcpt-to": (1, 1), "alt-mailhost": (1, 1),
+    "notify": (1, 4), "notify-copy": (1, 4), "bcc": (1, 4), "bcc-scan": (1, 4),
+    "archive": (1, 1), "quarantine": (1, 1), "duplicate-quarantine": (1, 1),
+    "strip-header": (1, 1), "insert-header": (2, 2), "edit-header-text": (3, 3), "edit-body-text": (2, 2),
+    "bounce-profile": (1, 1), "add-footer": (1, 1), "add-heading": (1, 1), "encrypt-deferred": (1, 1),
+    "smime-gateway-deferred": (1, 1), "smime-gateway": (1, 1), "tag-message": (1, 1), "log-entry": (1, 1), "log": (1, 1),
+    "drop-attachments-by-name": (1, 2), "drop-attachments-by-type": (1, 2), "drop-attachments-by-filetype": (1, 2),
+    "drop-attachments-by-mimetype": (1, 2), "drop-attachments-by-size": (1, 2),
     "drop-attachments-where-contains": (1, 3), "drop-attachments-where-dictionary-match": (1, 3),
+    "url-category-replace": (1, 6), "url-category-defang": (1, 6), "url-category-proxy-redirect": (1, 6),
+    "url-reputation-replace": (1, 6), "url-reputation-defang": (1, 6), "url-reputation-proxy-redirect": (1, 6),
 }
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,79}$")
-_NUMBER = re.compile(r"-?\d+(?:\.\d+)?[kKmMgG]?")
+_NUMBER_TOKEN = re.compile(r"-?[0-9]+(?:\.[0-9]+)?[kKmMgG]?")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
+_PUNCT = "(){},;:![]"
 
 
 class FilterError(ValueError):
@@ -79,18 +116,27 @@ def _syntax(line, column, detail):
     return FilterError(f"Invalid filter syntax at line {line}, column {column}: {detail}")
 
 
+def _is_control(char):
+    return (ord(char) < 32 and char not in "\t\n") or ord(char) == 127
+
+
 def tokenize(source):
     """Tokens and comment spans of ``source``."""
     tokens, comments = [], []
     index, line, line_start = 0, 1, 0
     length = len(source)
+    for position, char in enumerate(source):
+        if _is_control(char):
+            line = source.count("\n", 0, position) + 1
+            raise _syntax(line, position - (source.rfind("\n", 0, position) + 1) + 1,
+                          f"control character {char!r} is not allowed")
     while index < length:
         char = source[index]
         column = index - line_start + 1
         if char == "\n":
             index += 1
             line, line_start = line + 1, index
-        elif char in " \t\r":
+        elif char in " \t":
             index += 1
         elif char == "#":
             end = source.find("\n", index)
@@ -99,26 +145,33 @@ def tokenize(source):
             index = end
         elif char in "'\"":
             end = index + 1
-            while end < length and source[end] != char:
-                if source[end] == "\n":
-                    break
-                end += 2 if source[end] == "\\" else 1
+            while end < length and source[end] != char and source[end] != "\n":
+                if source[end] == "\\":
+                    if end + 1 >= length or source[end + 1] == "\n":
+                        break
+                    end += 2
+                else:
+                    end += 1
             if end >= length or source[end] != char:
-                raise _syntax(line, column, f"unterminated string (a string must end with the quote it starts with: {char})")
+                raise _syntax(line, column, f"unterminated string (a string must end, on its line, with the quote it "
+                                            f"starts with: {char})")
             tokens.append(_Token("string", source[index:end + 1], line, column, index, end + 1))
             index = end + 1
         elif source.startswith(_OPERATORS, index):
             operator = next(item for item in _OPERATORS if source.startswith(item, index))
             tokens.append(_Token("op", operator, line, column, index, index + len(operator)))
             index += len(operator)
-        elif char in "(){},;:":
+        elif char in _PUNCT:
             tokens.append(_Token("punct", char, line, column, index, index + 1))
             index += 1
-        elif char.isdigit() or (char == "-" and index + 1 < length and source[index + 1].isdigit()):
-            match = _NUMBER.match(source, index)
+        elif char.isascii() and (char.isdigit() or (char == "-" and source[index + 1:index + 2].isdigit())):
+            match = _NUMBER_TOKEN.match(source, index)
+            after = source[match.end():match.end() + 1]
+            if after and (after.isalnum() or after in "_."):
+                raise _syntax(line, column, f'invalid number "{source[index:match.end() + 1]}"')
             tokens.append(_Token("number", match.group(0), line, column, index, match.end()))
             index = match.end()
-        elif char.isalpha() or char == "_":
+        elif char.isascii() and (char.isalpha() or char == "_"):
             match = _IDENT.match(source, index)
             tokens.append(_Token("ident", match.group(0), line, column, index, match.end()))
             index = match.end()
@@ -126,6 +179,14 @@ def tokenize(source):
             raise _syntax(line, column, f'unexpected character "{char}"')
     tokens.append(_Token("end", "", line, index - line_start + 1, length, length))
     return tokens, comments
+
+
+def _count_text(low, high):
+    if high is None:
+        return f"at least {low} argument{'s' if low != 1 else ''}"
+    if low == high:
+        return "no arguments" if low == 0 else f"{low} argument{'s' if low > 1 else ''}"
+    return f"{low} to {high} arguments"
 
 
 class _Parser:
@@ -157,19 +218,19 @@ class _Parser:
             raise self.error(f'expected "{char}" but found {self.token.text()}')
         return self.take()
 
-    # filter := NAME ':' if-statement
+    # filter := NAME (':' | '!') if-statement; returns (name token, separator, last token)
     def filter(self):
         token = self.token
         if token.kind != "ident":
             raise self.error(f"expected a filter name but found {token.text()}")
         self.take()
-        if not self.is_punct(":"):
+        if not (self.is_punct(":") or self.is_punct("!")):
             raise self.error(f'expected ":" after the filter name but found {self.token.text()}')
-        self.take()
+        separator = self.take().value
         if not self.is_word("if"):
             raise self.error(f'expected "if" but found {self.token.text()}')
         self.if_statement()
-        return token, self.tokens[self.index - 1]
+        return token, separator, self.tokens[self.index - 1]
 
     def if_statement(self):
         self.take()                                  # "if"
@@ -197,7 +258,7 @@ class _Parser:
 
     def action(self):
         token = self.token
-        if token.kind != "ident":
+        if token.kind != "ident" or token.value.lower() in KEYWORDS:
             raise self.error(f"expected an action but found {token.text()}")
         name = token.value.lower()
         if name not in ACTIONS:
@@ -214,17 +275,25 @@ class _Parser:
         self.take()
 
     def arguments(self):
-        """``( [value [op value] {, value [op value]}] )``; returns the number of arguments."""
+        """``( [arg {, arg}] )`` with arg := value [op value] | '[' value {, value} ']'; returns the count."""
         self.take()                                  # "("
         count = 0
         if self.is_punct(")"):
             self.take()
             return 0
         while True:
-            self.literal("an argument", allow_ident=True)
-            if self.token.kind == "op":
+            if self.is_punct("["):
                 self.take()
-                self.literal("a value", allow_ident=False)
+                self.literal("a list item")
+                while self.is_punct(","):
+                    self.take()
+                    self.literal("a list item")
+                self.expect_punct("]")
+            else:
+                self.literal("an argument")
+                if self.token.kind == "op":
+                    self.take()
+                    self.literal("a value")
             count += 1
             if self.is_punct(")"):
                 self.take()
@@ -233,12 +302,11 @@ class _Parser:
                 raise self.error(f'expected "," or ")" but found {self.token.text()}')
             self.take()
 
-    def literal(self, what, allow_ident):
+    def literal(self, what):
         token = self.token
-        if token.kind in ("string", "number") or (allow_ident and token.kind == "ident"
-                                                  and token.value.lower() not in KEYWORDS):
+        if token.kind in ("string", "number"):
             return self.take()
-        raise self.error(f"expected {what} but found {token.text()}")
+        raise self.error(f"expected {what} (a quoted string or a number) but found {token.text()}")
 
     # condition := and-expr {or and-expr}; and-expr := not-expr {and not-expr}; not-expr := not not-expr | primary
     def condition(self):
@@ -269,46 +337,38 @@ class _Parser:
         if token.kind != "ident" or token.value.lower() in KEYWORDS:
             raise self.error(f"expected a rule but found {token.text()}")
         name = token.value.lower()
+        if name not in RULES:
+            raise self.error(f'unknown rule "{token.value}"', token)
         self.take()
-        if name in ARG_RULES:
+        spec, comparison = RULES[name]
+        if spec is None:
+            if self.is_punct("("):
+                raise self.error(f'the rule "{token.value}" takes no arguments')
+        elif spec[2] or self.is_punct("("):
             if not self.is_punct("("):
                 raise self.error(f'expected "(" after the rule "{token.value}" but found {self.token.text()}')
             count = self.arguments()
-            low, high = ARG_RULES[name]
-            if not low <= count <= high:
+            low, high = spec[0], spec[1]
+            if count < low or (high is not None and count > high):
                 raise self.error(f'the rule "{token.value}" takes {_count_text(low, high)} but {count} were given', token)
-            if self.token.kind == "op":
-                self.take()
-                self.literal("a value", allow_ident=False)
-            return
-        if name in BARE_RULES:
-            if self.token.kind == "op":
-                raise self.error(f'the rule "{token.value}" cannot be compared')
-            return
-        if name not in STRING_RULES + NUMBER_RULES + DATE_RULES:
-            raise self.error(f'unknown rule "{token.value}"', token)
         operator = self.token
         if operator.kind != "op":
-            raise self.error(f'expected a comparison operator after the rule "{token.value}" but found {operator.text()}')
+            if comparison in ("string", "number", "date"):
+                raise self.error(f'expected a comparison operator after the rule "{token.value}" but found '
+                                 f'{operator.text()}')
+            return
+        if not comparison:
+            raise self.error(f'the rule "{token.value}" cannot be compared')
+        if comparison.startswith("string") and operator.value not in ("==", "!="):
+            raise self.error(f'the operator "{operator.value}" cannot be used with the rule "{token.value}"', operator)
         self.take()
         value = self.token
-        if name in STRING_RULES:
-            if operator.value not in EQUALITY_OPERATORS:
-                raise self.error(f'the operator "{operator.value}" cannot be used with the rule "{token.value}"', operator)
-            if value.kind != "string":
-                raise self.error(f"expected a quoted string but found {value.text()}")
-        elif name in NUMBER_RULES:
+        if comparison.startswith("number"):
             if value.kind != "number":
                 raise self.error(f"expected a number but found {value.text()}")
         elif value.kind != "string":
-            raise self.error(f"expected a quoted date but found {value.text()}")
+            raise self.error(f"expected a quoted {'date' if comparison == 'date' else 'string'} but found {value.text()}")
         self.take()
-
-
-def _count_text(low, high):
-    if low == high:
-        return "no arguments" if low == 0 else f"{low} argument{'s' if low > 1 else ''}"
-    return f"{low} to {high} arguments"
 
 
 def _strip_comments(source, start, end, comments):
@@ -324,23 +384,27 @@ def _strip_comments(source, start, end, comments):
 
 def normalise_body(text):
     """Drop trailing whitespace and empty lines (comments are already gone)."""
-    lines = [line.rstrip() for line in text.replace("\r\n", "\n").split("\n")]
+    lines = [line.rstrip() for line in text.split("\n")]
     return "\n".join(line for line in lines if line.strip())
 
 
 def check_name(name, existing=()):
+    """``existing``: names already in use; names are compared without regard to case."""
     if not _NAME.match(name) or name.lower() in RESERVED_NAMES:
         raise FilterError(f'Invalid filter name "{name}".')
-    if name.lower() in (item.lower() for item in existing):
-        raise FilterError(f'Duplicate filter name "{name}".')
+    for item in existing:
+        if item.lower() == name.lower():
+            raise FilterError(f'Duplicate filter name "{name}": the filter "{item}" has the same name '
+                              f'(names are compared without regard to case).')
     return name
 
 
 def parse_script(source, existing=()):
-    """Check a script of one or more filters; returns ``[{"name", "active", "valid", "body"}]``.
+    """Check a script of one or more filters; returns ``[{"name", "active", "valid", "body"}]`` in order.
 
-    ``existing``: names already in use (duplicates are errors).  A ``#!inactive`` line before a filter
-    marks it inactive (export files, ``<filters>``).  Raises FilterError.
+    All filters are checked before any is returned: a script is taken whole or refused.
+    ``existing``: names already in use (duplicates are errors, also within the script). A ``#!inactive``
+    line before a filter, or ``!`` instead of ``:`` after its name, marks it inactive. Raises FilterError.
     """
     tokens, comments = tokenize(source)
     directive_lines = {number for number, line in enumerate(source.split("\n"), start=1) if line.strip() == INACTIVE_DIRECTIVE}
@@ -349,10 +413,10 @@ def parse_script(source, existing=()):
     if tokens[0].kind == "end":
         raise FilterError("No filters were entered.")
     while parser.token.kind != "end":
-        first, last = parser.filter()
+        first, separator, last = parser.filter()
         check_name(first.value, names)
         names.append(first.value)
-        active = not any(previous_line < number < first.line for number in directive_lines)
+        active = separator == ":" and not any(previous_line < number < first.line for number in directive_lines)
         body = normalise_body(_strip_comments(source, first.start, last.end, comments))
         result.append({"name": first.value, "active": active, "valid": True, "body": body})
         previous_line = last.line

@@ -6,19 +6,25 @@
 
 This module is PRIVATE to the collection. It can change at any time.
 
-Grammar (docs/asyncos-cli.md, "filters and the filter language")::
+Grammar (docs/asyncos-cli.md, section 9, "filters and the filter language"; the lab's checker
+lab/esa/message_filters.py follows the same grammar, and the shared corpus
+tests/unit/plugins/module_utils/_esa/filter_corpus.json holds both to it)::
 
     script    := filter+
-    filter    := NAME ":" "if" cond block ( "else" ( "if" cond block | block ) )*
-    block     := "{" action* "}"
-    action    := ACTION_NAME "(" [ value ("," value)* ] ")" ";"
-    cond      := disj ;  disj := conj ("or" conj)* ;  conj := unary ("and" unary)*
+    filter    := NAME ( ":" | "!" ) if                 ("!": the filter is inactive)
+    if        := "if" cond block [ "else" ( if | block ) ]
+    block     := "{" ( if | action )* "}"
+    action    := ACTION "(" [ arg ("," arg)* ] ")" ";"
+    cond      := conj ("or" conj)* ;  conj := unary ("and" unary)*
     unary     := "not" unary | "(" cond ")" | test
-    test      := RULE_NAME [ "(" [ value ("," value)* ] ")" ] [ OP value ]
+    test      := RULE [ "(" [ arg ("," arg)* ] ")" ] [ OP value ]     (per RULES below)
+    arg       := value [ OP value ] | "[" value ("," value)* "]"
     value     := STRING | NUMBER
 
-Comments (``#`` to the end of the line) are not part of a filter: the
-appliance does not keep them, so they are dropped before comparing.
+Strings are quoted with ' or " (the same at both ends), end on their line, and take ``\\`` escapes;
+numbers may be negative and carry a K, M or G suffix. ``#`` starts a comment to the end of the line;
+the appliance does not keep comments, so they are dropped before comparing. Control characters
+(C0 other than tab and newline, and DEL) are refused anywhere.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,55 +33,71 @@ __metaclass__ = type
 
 import re
 
-# Rules (conditions) and actions named in the user guide (docs/asyncos-cli.md, "filters and the filter language"), grouped by how they are
-# used: the lab applies the same grouping (lab/README.md, "filters"), so what passes here passes there.
-# A string rule is compared with == or != to a quoted string; a number rule with any operator to a
-# number; a date rule to a quoted date; a bare rule stands alone; a rule with arguments takes a count
-# of arguments and an optional comparison.
-STRING_RULES = frozenset((
-    "subject", "mail-from", "mail-from-group", "rcpt-to", "rcpt-to-group", "sendergroup", "remote-ip", "recv-int",
-    "recv-listener", "spf-status", "image-verdict", "attachment-filename", "attachment-type", "attachment-filetype",
-    "attachment-mimetype", "url-category"))
-NUMBER_RULES = frozenset(("body-size", "attachment-size", "rcpt-count", "reputation", "workqueue-count"))
-DATE_RULES = frozenset(("date",))
-BARE_RULES = frozenset(("true", "valid", "encrypted", "signed", "attachment-protected", "attachment-unprotected",
-                        "spf-passed", "no-reputation"))
-ARGUMENT_RULES = {
-    "header": (1, 1), "random": (1, 1), "addr-count": (0, 0), "body-contains": (1, 2), "only-body-contains": (1, 2),
-    "attachment-contains": (1, 2), "attachment-binary-contains": (1, 2), "every-attachment-contains": (1, 2),
-    "dnslist": (1, 2), "dictionary-match": (1, 1), "subject-dictionary-match": (1, 1), "mail-from-dictionary-match": (1, 1),
-    "rcpt-to-dictionary-match": (1, 1), "attachment-dictionary-match": (1, 1), "body-dictionary-match": (1, 1),
-    "header-dictionary-match": (2, 2), "smtp-auth-id-matches": (1, 2), "signed-certificate": (1, 1),
-    "url-reputation": (2, 6), "url-category": (1, 6),
+# Rules (conditions): name -> (arguments, comparison). ``arguments``: None (no parentheses) or
+# (least, most, parentheses required); most None = no limit. ``comparison``: "string" (== or !=
+# and a quoted string, required), "number" (any operator and a number, required), "date" (any
+# operator and a quoted date, required), "string?" / "number?" (the same, optional), "" (none).
+# Sources: AsyncOS 9.1.2 user guide, Table 9-2 "Message Filter Rules"; 10.0 guide (additions);
+# Cisco technote 215915 (dkim-authentication); see docs/asyncos-cli.md section 9.
+RULES = {
+    "subject": (None, "string"), "mail-from": (None, "string"), "mail-from-group": (None, "string"),
+    "sendergroup": (None, "string"), "rcpt-to": (None, "string"), "rcpt-to-group": (None, "string"),
+    "remote-ip": (None, "string"), "recv-int": (None, "string"), "recv-listener": (None, "string"),
+    "image-verdict": (None, "string"), "attachment-filename": (None, "string"), "attachment-type": (None, "string"),
+    "attachment-filetype": (None, "string"), "attachment-mimetype": (None, "string"),
+    "dkim-authentication": (None, "string"), "spf-status": ((1, 1, False), "string"),
+    "body-size": (None, "number"), "attachment-size": (None, "number"), "rcpt-count": (None, "number"),
+    "reputation": (None, "number"), "workqueue-count": (None, "number"), "addr-count": ((1, None, True), "number"),
+    "date": (None, "date"),
+    "header": ((1, 1, True), "string?"), "dnslist": ((1, 1, True), "string?"),
+    "signed-certificate": ((1, 1, True), "string?"), "random": ((1, 1, True), "number?"),
+    "body-contains": ((1, 2, True), ""), "only-body-contains": ((1, 2, True), ""),
+    "attachment-contains": ((1, 2, True), ""), "attachment-binary-contains": ((1, 2, True), ""),
+    "every-attachment-contains": ((1, 2, True), ""), "dictionary-match": ((1, 2, True), ""),
+    "body-dictionary-match": ((1, 2, True), ""), "attachment-dictionary-match": ((1, 2, True), ""),
+    "subject-dictionary-match": ((1, 1, True), ""), "mail-from-dictionary-match": ((1, 1, True), ""),
+    "rcpt-to-dictionary-match": ((1, 1, True), ""), "header-dictionary-match": ((2, 2, True), ""),
+    "smtp-auth-id-matches": ((1, 2, True), ""), "header-repeats": ((2, 3, True), ""),
+    "url-reputation": ((2, 6, True), ""), "url-no-reputation": ((0, 1, False), ""),
+    "url-category": ((1, 2, True), ""), "forged-email-detection": ((2, 2, True), ""),
+    "true": (None, ""), "valid": (None, ""), "encrypted": (None, ""), "signed": (None, ""),
+    "spf-passed": (None, ""), "no-reputation": (None, ""), "attachment-protected": (None, ""),
+    "attachment-unprotected": (None, ""), "attachment-corrupt": (None, ""), "smime-gateway-message": (None, ""),
+    "smime-gateway-verified": (None, ""), "malformed-header": (None, ""), "duplicate_boundaries": (None, ""),
 }
-RULES = STRING_RULES | NUMBER_RULES | DATE_RULES | BARE_RULES | frozenset(ARGUMENT_RULES)
-# Actions with their (least, most) numbers of arguments.
+# Actions with their (least, most) numbers of arguments (9.1.2 guide, Table 9-5 "Message Filter Actions";
+# 9.8 guide for the graymail skips; ``log`` from a public library's test filter).
 ACTION_ARGUMENTS = {
-    "deliver": (0, 0), "drop": (0, 0), "bounce": (0, 0), "skip-filters": (0, 0), "skip-spamcheck": (0, 0),
-    "skip-viruscheck": (0, 0), "skip-ampcheck": (0, 0), "skip-vofcheck": (0, 0), "skip-marketingcheck": (0, 0),
-    "skip-socialcheck": (0, 0), "skip-bulkcheck": (0, 0), "skip-graymailcheck": (0, 0), "html-convert": (0, 0),
+    "deliver": (0, 0), "drop": (0, 0), "bounce": (0, 0), "skip-filters": (0, 0), "no-op": (0, 0),
+    "html-convert": (0, 0), "skip-spamcheck": (0, 0), "skip-viruscheck": (0, 0), "skip-ampcheck": (0, 0),
+    "skip-vofcheck": (0, 0), "skip-marketingcheck": (0, 0), "skip-socialcheck": (0, 0), "skip-bulkcheck": (0, 0),
     "alt-src-host": (1, 1), "alt-rcpt-to": (1, 1), "alt-mailhost": (1, 1), "notify": (1, 4), "notify-copy": (1, 4),
-    "bcc": (1, 4), "bcc-scan": (1, 4), "log-entry": (1, 1), "log": (1, 1), "quarantine": (1, 1),
-    "duplicate-quarantine": (1, 1), "archive": (1, 1), "strip-header": (1, 1), "insert-header": (2, 2),
-    "edit-header-text": (3, 3), "edit-body-text": (2, 2), "add-footer": (1, 1), "add-heading": (1, 1),
-    "bounce-profile": (1, 1), "encrypt-deferred": (1, 1), "tag-message": (1, 1), "drop-attachments-by-name": (1, 2),
-    "drop-attachments-by-size": (1, 2), "drop-attachments-by-type": (1, 2), "drop-attachments-by-filetype": (1, 2),
-    "drop-attachments-by-mimetype": (1, 2), "drop-attachments-where-contains": (1, 3),
-    "drop-attachments-where-dictionary-match": (1, 3),
+    "bcc": (1, 4), "bcc-scan": (1, 4), "archive": (1, 1), "quarantine": (1, 1), "duplicate-quarantine": (1, 1),
+    "strip-header": (1, 1), "insert-header": (2, 2), "edit-header-text": (3, 3), "edit-body-text": (2, 2),
+    "bounce-profile": (1, 1), "add-footer": (1, 1), "add-heading": (1, 1), "encrypt-deferred": (1, 1),
+    "smime-gateway-deferred": (1, 1), "smime-gateway": (1, 1), "tag-message": (1, 1), "log-entry": (1, 1),
+    "log": (1, 1), "drop-attachments-by-name": (1, 2), "drop-attachments-by-type": (1, 2),
+    "drop-attachments-by-filetype": (1, 2), "drop-attachments-by-mimetype": (1, 2), "drop-attachments-by-size": (1, 2),
+    "drop-attachments-where-contains": (1, 3), "drop-attachments-where-dictionary-match": (1, 3),
+    "url-category-replace": (1, 6), "url-category-defang": (1, 6), "url-category-proxy-redirect": (1, 6),
+    "url-reputation-replace": (1, 6), "url-reputation-defang": (1, 6), "url-reputation-proxy-redirect": (1, 6),
 }
 ACTIONS = frozenset(ACTION_ARGUMENTS)
+RULE_NAMES = frozenset(RULES)
 RESERVED_NAMES = frozenset(("if", "else", "and", "or", "not", "true", "false", "valid"))
 OPERATORS = ("==", "!=", "<=", ">=", "<", ">")
 KEYWORDS = frozenset(("if", "else", "and", "or", "not"))
+NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]{0,79}$")
 
+_CONTROL_RE = re.compile(u"[\x00-\x08\x0b-\x1f\x7f]")
 _TOKEN_RE = re.compile(r"""
-    (?P<space>[ \t\r\n]+)
+    (?P<space>[ \t\n]+)
   | (?P<comment>\#[^\n]*)
-  | (?P<string>"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')
-  | (?P<number>\d+(?:\.\d+)?[KkMmGg]?(?![A-Za-z0-9_]))
+  | (?P<string>"(?:[^"\\\n]|\\[^\n])*"|'(?:[^'\\\n]|\\[^\n])*')
+  | (?P<number>-?\d+(?:\.\d+)?[KkMmGg]?(?![A-Za-z0-9_.]))
   | (?P<op>==|!=|<=|>=|<|>)
-  | (?P<punct>[(){};,:])
-  | (?P<name>[A-Za-z_][A-Za-z0-9_.-]*)
+  | (?P<punct>[(){};,:!\[\]])
+  | (?P<name>[A-Za-z_][A-Za-z0-9_-]*)
 """, re.VERBOSE)
 
 
@@ -88,30 +110,45 @@ class FilterSyntaxError(ValueError):
         self.column = column
 
 
+def _position(text, index):
+    line = text.count("\n", 0, index) + 1
+    return line, index - (text.rfind("\n", 0, index) + 1) + 1
+
+
 def tokenize(text):
     """List of (kind, value, line, column); comments and spaces dropped."""
+    control = _CONTROL_RE.search(text)
+    if control:
+        line, column = _position(text, control.start())
+        raise FilterSyntaxError("control character %r is not allowed" % control.group(0), line, column)
     tokens = []
     pos = 0
-    line, line_start = 1, 0
     while pos < len(text):
         match = _TOKEN_RE.match(text, pos)
         if not match:
             char = text[pos]
+            line, column = _position(text, pos)
             if char in "\"'":
-                raise FilterSyntaxError("unterminated string", line, pos - line_start + 1)
-            raise FilterSyntaxError("unexpected character %r" % char, line, pos - line_start + 1)
+                raise FilterSyntaxError("unterminated string (a string ends, on its line, with the quote it starts with)",
+                                        line, column)
+            if char.isdigit() or text[pos:pos + 2].lstrip("-")[:1].isdigit():
+                raise FilterSyntaxError("invalid number", line, column)
+            raise FilterSyntaxError("unexpected character %r" % char, line, column)
         kind = match.lastgroup
         value = match.group(kind)
         if kind not in ("space", "comment"):
             if kind == "name" and value.lower() in KEYWORDS:
                 kind, value = "keyword", value.lower()
-            tokens.append((kind, value, line, pos - line_start + 1))
-        newlines = value.count("\n")
-        if newlines:
-            line += newlines
-            line_start = match.start() + value.rfind("\n") + 1
+            line, column = _position(text, pos)
+            tokens.append((kind, value, line, column))
         pos = match.end()
     return tokens
+
+
+def _range(low, high):
+    if high is None:
+        return "%d or more" % low
+    return str(low) if low == high else "%d to %d" % (low, high)
 
 
 class _Parser(object):
@@ -125,6 +162,9 @@ class _Parser(object):
         index = self.pos + offset
         return self.tokens[index] if index < len(self.tokens) else ("end", "", 0, 0)
 
+    def is_(self, kind, value):
+        return self.peek()[:2] == (kind, value)
+
     def error(self, message, token=None):
         token = token or self.peek()
         if token[0] == "end":
@@ -135,7 +175,7 @@ class _Parser(object):
     def take(self, kind, value=None, what=None):
         token = self.peek()
         if token[0] != kind or (value is not None and token[1] != value):
-            self.error("expected %s" % (what or repr(value) if value else what or kind))
+            self.error("expected %s" % (what or (repr(value) if value else kind)))
         self.pos += 1
         return token
 
@@ -148,75 +188,85 @@ class _Parser(object):
 
     def filter(self):
         name = self.take("name", what="a filter name")
-        if not re.match(r"^[A-Za-z_][A-Za-z0-9_-]{0,79}$", name[1]) or name[1].lower() in RESERVED_NAMES:
-            raise FilterSyntaxError("invalid filter name %r (a letter or '_', then letters, digits, '_' or '-'; "
+        if not NAME_RE.match(name[1]) or name[1].lower() in RESERVED_NAMES:
+            raise FilterSyntaxError("invalid filter name %r (a letter or '_', then up to 79 letters, digits, '_' or '-'; "
                                     "not a reserved word)" % name[1], name[2], name[3])
-        self.take("punct", ":", what="':' after the filter name")
+        separator = self.peek()
+        if separator[:2] not in (("punct", ":"), ("punct", "!")):
+            self.error("expected ':' after the filter name")
+        self.pos += 1
         start = self.pos
-        if self.peek()[:2] != ("keyword", "if"):
+        if not self.is_("keyword", "if"):
             self.error("expected 'if' (use 'if (true)' for a filter that always applies)")
-        self.if_chain()
-        self.filters.append((name[1], self.tokens[start:self.pos]))
+        self.if_statement()
+        self.filters.append(dict(name=name[1], line=name[2], column=name[3], active=separator[1] == ":",
+                                 tokens=self.tokens[start:self.pos]))
 
-    def if_chain(self):
+    def if_statement(self):
         self.take("keyword", "if")
         self.condition()
         self.block()
-        while self.peek()[:2] == ("keyword", "else"):
+        if self.is_("keyword", "else"):
             self.pos += 1
-            if self.peek()[:2] == ("keyword", "if"):
-                self.pos += 1
-                self.condition()
-            self.block()
+            if self.is_("keyword", "if"):
+                self.if_statement()
+            else:
+                self.block()
 
     def block(self):
         self.take("punct", "{", what="'{'")
-        while self.peek()[:2] != ("punct", "}"):
+        while not self.is_("punct", "}"):
             if self.peek()[0] == "end":
                 self.error("expected '}'")
-            if self.peek()[:2] == ("keyword", "if"):
-                self.if_chain()
+            if self.is_("keyword", "if"):
+                self.if_statement()
             else:
                 self.action()
-        self.take("punct", "}")
+        self.pos += 1
 
     def action(self):
         name = self.take("name", what="an action")
         if name[1].lower() not in ACTIONS:
             raise FilterSyntaxError("unknown action %r" % name[1], name[2], name[3])
-        count = self.arguments(required=True)
+        if not self.is_("punct", "("):
+            self.error("expected '(' after the action %r" % name[1])
+        count = self.arguments()
         low, high = ACTION_ARGUMENTS[name[1].lower()]
         if not low <= count <= high:
             raise FilterSyntaxError("the action %r takes %s arguments, not %d" % (name[1], _range(low, high), count),
                                     name[2], name[3])
         self.take("punct", ";", what="';' after the action")
 
-    def arguments(self, required):
-        """``( [value [op value] {, value [op value]}] )``: the number of arguments."""
-        if self.peek()[:2] != ("punct", "("):
-            if required:
-                self.error("expected '('")
-            return 0
-        self.pos += 1
-        if self.peek()[:2] == ("punct", ")"):
+    def arguments(self):
+        """``( [arg {, arg}] )``: the number of arguments."""
+        self.take("punct", "(")
+        if self.is_("punct", ")"):
             self.pos += 1
             return 0
         count = 0
         while True:
-            self.value(allow_name=True)
-            if self.peek()[0] == "op":
+            if self.is_("punct", "["):
                 self.pos += 1
                 self.value()
+                while self.is_("punct", ","):
+                    self.pos += 1
+                    self.value()
+                self.take("punct", "]", what="']'")
+            else:
+                self.value()
+                if self.peek()[0] == "op":
+                    self.pos += 1
+                    self.value()
             count += 1
-            if self.peek()[:2] == ("punct", ","):
+            if self.is_("punct", ","):
                 self.pos += 1
                 continue
-            self.take("punct", ")", what="')'")
+            self.take("punct", ")", what="',' or ')'")
             return count
 
-    def value(self, allow_name=False, kinds=("string", "number")):
+    def value(self, kinds=("string", "number")):
         token = self.peek()
-        if token[0] not in kinds and not (allow_name and token[0] == "name"):
+        if token[0] not in kinds:
             self.error("expected a quoted string or a number" if len(kinds) > 1 else "expected a %s" % (
                 "quoted string" if kinds == ("string",) else kinds[0]))
         self.pos += 1
@@ -226,40 +276,40 @@ class _Parser(object):
         if rule not in RULES:
             raise FilterSyntaxError("unknown rule %r" % token[1], token[2], token[3])
         self.pos += 1
-        if rule in ARGUMENT_RULES:
-            if self.peek()[:2] != ("punct", "("):
+        arguments, comparison = RULES[rule]
+        if arguments is None:
+            if self.is_("punct", "("):
+                self.error("the rule %r takes no arguments" % token[1])
+        elif self.is_("punct", "(") or arguments[2]:
+            if not self.is_("punct", "("):
                 self.error("expected '(' after the rule %r" % token[1])
-            count = self.arguments(required=True)
-            low, high = ARGUMENT_RULES[rule]
-            if not low <= count <= high:
+            count = self.arguments()
+            low, high = arguments[:2]
+            if count < low or (high is not None and count > high):
                 raise FilterSyntaxError("the rule %r takes %s arguments, not %d" % (token[1], _range(low, high), count),
                                         token[2], token[3])
-            if self.peek()[0] == "op":
-                self.pos += 1
-                self.value()
-            return
-        if rule in BARE_RULES:
-            if self.peek()[0] == "op":
-                self.error("the rule %r cannot be compared" % token[1])
-            return
         operator = self.peek()
         if operator[0] != "op":
-            self.error("expected a comparison operator after the rule %r" % token[1])
-        if rule in STRING_RULES and operator[1] not in ("==", "!="):
+            if comparison in ("string", "number", "date"):
+                self.error("expected a comparison operator after the rule %r" % token[1])
+            return
+        if not comparison:
+            self.error("the rule %r cannot be compared" % token[1])
+        if comparison.startswith("string") and operator[1] not in ("==", "!="):
             raise FilterSyntaxError("the operator %r cannot be used with the rule %r" % (operator[1], token[1]),
                                     operator[2], operator[3])
         self.pos += 1
-        self.value(kinds=("number",) if rule in NUMBER_RULES else ("string",))
+        self.value(kinds=("number",) if comparison.startswith("number") else ("string",))
 
     def condition(self):
         self.conjunction()
-        while self.peek()[:2] == ("keyword", "or"):
+        while self.is_("keyword", "or"):
             self.pos += 1
             self.conjunction()
 
     def conjunction(self):
         self.unary()
-        while self.peek()[:2] == ("keyword", "and"):
+        while self.is_("keyword", "and"):
             self.pos += 1
             self.unary()
 
@@ -278,19 +328,27 @@ class _Parser(object):
             self.error("expected a rule")
 
 
-def _range(low, high):
-    return str(low) if low == high else "%d to %d" % (low, high)
+def parse(text):
+    """Parse a script; ``[{"name", "active", "body"}]`` in order, or raise FilterSyntaxError.
+
+    Names are compared without regard to case, as the appliance does: a duplicate is an error
+    naming both filters.
+    """
+    filters = _Parser(text).script()
+    seen = {}
+    for item in filters:
+        first = seen.get(item["name"].lower())
+        if first is not None:
+            raise FilterSyntaxError("duplicate filter name %r: the filter %r (line %d) has the same name (names are "
+                                    "compared without regard to case)" % (item["name"], first["name"], first["line"]),
+                                    item["line"], item["column"])
+        seen[item["name"].lower()] = item
+    return [dict(name=item["name"], active=item["active"], body=render_tokens(item["tokens"])) for item in filters]
 
 
 def check(text):
-    """Parse ``text``; return [(name, normalised body)], or raise FilterSyntaxError."""
-    parser = _Parser(text)
-    filters = parser.script()
-    names = [name for name, dummy in filters]
-    for index, name in enumerate(names):
-        if name in names[:index]:
-            raise FilterSyntaxError("duplicate filter name %r" % name, 1, 1)
-    return [(name, render_tokens(tokens)) for name, tokens in filters]
+    """Parse ``text``; return [(name, normalised body)] for every filter, in order, or raise FilterSyntaxError."""
+    return [(item["name"], item["body"]) for item in parse(text)]
 
 
 def render_tokens(tokens):
@@ -298,9 +356,10 @@ def render_tokens(tokens):
     out = ""
     previous = None
     for kind, value, dummy_line, dummy_col in tokens:
-        if kind == "name" and value.lower() in RULES | ACTIONS:
+        if kind == "name" and value.lower() in RULE_NAMES | ACTIONS:
             value = value.lower()
-        glue = previous is None or value in ("(", ")", ",", ";") and previous[0] != "keyword" or previous[1] == "("
+        glue = previous is None or value in ("(", ")", ",", ";", "]") and previous[0] != "keyword" \
+            or previous[1] in ("(", "[")
         if value == "(" and previous is not None and previous[0] in ("keyword", "op"):
             glue = False
         out += value if glue else " " + value
@@ -309,6 +368,21 @@ def render_tokens(tokens):
 
 
 def normalise(body):
-    """Normal form of one filter body (the part after ``name:``), for comparing."""
-    name_free = "x: " + body
-    return check(name_free)[0][1]
+    """Normal form of ONE filter body (the part after ``name:``), for comparing.
+
+    A body holding a second filter (``... } other: if ...``) or starting with a filter name is
+    refused: one filter per body, never silently cut to the first.
+    """
+    tokens = tokenize(body)
+    if len(tokens) > 1 and tokens[0][0] == "name" and tokens[1][:2] in (("punct", ":"), ("punct", "!")):
+        raise FilterSyntaxError("the body starts with the filter name %r: give the name as the entry's name and "
+                                "only the part after '%s%s' as its body" % (tokens[0][1], tokens[0][1], tokens[1][1]),
+                                tokens[0][2], tokens[0][3])
+    filters = _Parser("x: " + body).script()
+    if len(filters) > 1:
+        extra = filters[1]
+        # "x: " shifts the columns of the first line by 3
+        column = extra["column"] - 3 if extra["line"] == 1 else extra["column"]
+        raise FilterSyntaxError("the body holds more than one filter (a second filter %r starts here); one filter "
+                                "per entry: give %r its own entry" % (extra["name"], extra["name"]), extra["line"], column)
+    return render_tokens(filters[0]["tokens"])
