@@ -403,8 +403,10 @@ def write_vars(lab, domains, status):
         "dns_cutover_fix_spf": True,
         "dns_cutover_state_dir": os.path.join(lab.state, "dns_cutover"),
         "dns_cutover_resolvers": ["127.0.0.1:%d" % port],
-        # The README's setting for real appliances: one whole CLI dialogue (100 entries at N=100) must fit.
+        # The README's settings for real appliances: one whole CLI dialogue (100 entries at N=100) must fit;
+        # 0.02 s waited after each prompt instead of network_cli's 0.1 s.
         "ansible_command_timeout": 180,
+        "ansible_buffer_read_timeout": 0.02,
     }
     path = os.path.join(lab.state, "bench_vars.json")
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -739,7 +741,8 @@ def render(results, targets):
             % meta["noop_repeats"],
             "* The collection is copied once at the start (see the table above) and every run uses that copy, so edits"
             " to the working tree during the bench do not mix versions. The vars file also sets"
-            " `ansible_command_timeout: 180`, the README's setting for real appliances.",
+            " `ansible_command_timeout: 180` and `ansible_buffer_read_timeout: 0.02`, the README's settings for real"
+            " appliances.",
             "* Naive baseline: `bench/playbooks/naive.yml`, the objects of inbound.yml and outbound.yml with one task"
             " per object (loops over the domains), each ESA task with `state: merged` and `commit: true`; then the same"
             " playbook again (naive no-op, %s). The DNS cutover has no"
@@ -783,6 +786,10 @@ def machine_info(collections_path, source, digest):
         pass
     core = output([sys.executable, "-c", "import ansible.release as r; print(r.__version__)"]) or "unknown"
     commit = output(["git", "-C", source, "rev-parse", "--short", "HEAD"])
+    if not commit and output(["git", "-C", REPO_ROOT, "rev-parse", "--short", "HEAD"]):
+        # `make tree` copies the working tree into a new git directory without history: name the repository's HEAD
+        source = REPO_ROOT
+        commit = output(["git", "-C", source, "rev-parse", "--short", "HEAD"])
     if not commit:
         commit = "commit unknown"
     elif output(["git", "-C", source, "status", "--porcelain", "--", "roles", "plugins", "playbooks", "meta"]):
