@@ -32,6 +32,12 @@ PY311 ?= $(shell .ci/find_python.sh 3.11)
 
 LAB_STATE_DIR ?= .lab
 LAB_ESA_PORT  ?= 2222
+# The lab's AsyncOS release profile (python -m lab up reads LAB_RELEASE): empty = the lab's default, the newest
+# menus backed by Cisco's CLI test library (14.1). `make integration LAB_RELEASE=13.5` runs another one; CI
+# also runs the oldest menus (integration-oldest, molecule-oldest).
+LAB_RELEASE    ?=
+OLDEST_RELEASE := 11.0
+export LAB_RELEASE
 
 # Gate targets depend on `prep` when run on their own; .ci/gates.sh prepares once and then calls
 # each gate with GATE_DEPS= (empty).
@@ -44,12 +50,14 @@ PIP_QUIET_FILTER := 2>&1 | { grep -v "is ignored: it is neither a file nor a dir
 RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 
 .PHONY: help venv venv-main venv-219 lock deps tree shim bind prep test demo lab-up lab-down clean \
-        lint docs-lint sanity sanity-219 units lab-tests integration molecule build importer ee
+        lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest molecule molecule-oldest \
+        build importer ee
 
 help:
 	@echo "make demo        the whole guide in the lab: plan, converge, audit, re-run (changed=0), rollback, summary"
 	@echo "make bench       lab benchmark at 1, 10, 100 domains (BENCH_SIZES=1,10 for fewer) -> bench/results.md"
-	@echo "make test        every gate: lint docs-lint sanity sanity-219 units lab-tests integration molecule demo build importer ee"
+	@echo "make test        every gate: lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest molecule molecule-oldest demo build importer ee"
+	@echo "make integration LAB_RELEASE=13.5   a gate against another lab release profile (11.0, 13.5, 14.1, 16.0)"
 	@echo "make venv        .venv (Python 3.12, pinned tools) and .venv-219 (Python 3.11, ansible-core 2.19)"
 	@echo "make deps        ansible.netcommon + ansible.utils from the PyPI ansible wheel into $(BUILD)/collections"
 	@echo "make tree        refresh the scratch collection copy at $(TREE)"
@@ -159,6 +167,13 @@ lab-tests: $(GATE_DEPS)
 integration: $(GATE_DEPS)
 	@cd $(TREE) && rc=0; $(RUN_ENV) python -m pytest tests/integration -q -p no:cacheprovider -n 2 --dist loadfile || rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "integration: pytest collected no tests (exit 5)"; fi; exit $$rc
+
+# The same suites against the oldest release profile (before DANE, ":>" prompts and paging inside dialogues).
+integration-oldest: $(GATE_DEPS)
+	@$(MAKE) --no-print-directory integration GATE_DEPS= LAB_RELEASE=$(OLDEST_RELEASE)
+
+molecule-oldest: $(GATE_DEPS)
+	@$(MAKE) --no-print-directory molecule GATE_DEPS= LAB_RELEASE=$(OLDEST_RELEASE)
 
 molecule: $(GATE_DEPS)
 	@if ! ls $(TREE)/extensions/molecule/*/molecule.yml >/dev/null 2>&1; then \

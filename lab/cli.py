@@ -12,6 +12,7 @@ import threading
 import time
 
 from .esa.engine import normalise_cluster
+from .esa.releases import DEFAULT_RELEASE, RELEASE_ENV, RELEASES, get_release
 from .esa.store import (
     CONFIG_FILE,
     COUNTERS_FILE,
@@ -82,18 +83,25 @@ def _cluster_arg(args):
 
 
 # -- commands ---------------------------------------------------------------------
+def _release_arg(args):
+    """``--release``, else env ``LAB_RELEASE``, else the default profile (lab/esa/releases.py)."""
+    return get_release(getattr(args, "release", None) or os.environ.get(RELEASE_ENV) or None)
+
+
 def cmd_up(args):
     state = StateDir(args.state_dir)
     info = running_info(state)
     if info:
-        print(f"ESA lab already running (pid {info['pid']}) on {info['host']}:{info['port']}; nothing to do.")
+        print(f"ESA lab already running (pid {info['pid']}) on {info['host']}:{info['port']}"
+              + (f", release {info['release']}" if info.get("release") else "") + "; nothing to do.")
         _dns_up(args, state)
         _exo_up(args, state)
         _write_lab_vars(state)
         return 0
     state.ensure()
+    release = _release_arg(args)
     command = [sys.executable, "-m", "lab", "serve", "--state-dir", state.path, "--esa-port", str(args.esa_port),
-               "--hostname", args.hostname]
+               "--hostname", args.hostname, "--release", release.name]
     if args.cluster:
         command += ["--cluster", args.cluster, "--cluster-group", args.cluster_group]
         if args.cluster_machines:
@@ -118,7 +126,8 @@ def cmd_up(args):
         process.terminate()
         raise LabError(f"the ESA lab server did not start within {START_TIMEOUT:.0f} s; see {state.file('esa.log')}")
     print(f"ESA lab running (pid {info['pid']}) on {info['host']}:{info['port']} as {info['hostname']}"
-          + (f", cluster {info['cluster']['name']}" if info.get("cluster") else ""))
+          + (f", cluster {info['cluster']['name']}" if info.get("cluster") else "")
+          + (f", release {info['release']} ({info['version']})" if info.get("release") else ""))
     print(f"state dir: {state.path}")
     print(f"inventory: {state.file('inventory.yml')}")
     print(f"password:  {state.file('password')}")
@@ -233,6 +242,8 @@ def cmd_status(args):
         "port": info["port"] if info else None,
         "hostname": (info or identity).get("hostname"),
         "cluster": cluster["name"] if cluster else None,
+        "release": info.get("release") if info else None,
+        "version": info.get("version") if info else None,
         "counters": counters,
     }
     if args.json:
@@ -241,7 +252,8 @@ def cmd_status(args):
         return 0
     if info:
         print(f"ESA: running (pid {status['pid']}) on {status['host']}:{status['port']}, hostname {status['hostname']}"
-              + (f", cluster {status['cluster']}" if status["cluster"] else ""))
+              + (f", cluster {status['cluster']}" if status["cluster"] else "")
+              + (f", release {status['release']} ({status['version']})" if status.get("release") else ""))
     else:
         print("ESA: not running")
     print("counters: " + ", ".join(f"{key}={value}" for key, value in counters.items() if key not in READ_COUNTERS))
@@ -383,8 +395,9 @@ def cmd_serve(args):
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("paramiko").setLevel(logging.WARNING)
     cluster = normalise_cluster(_cluster_arg(args), args.hostname)
+    release = _release_arg(args)
     server = ESASSHServer(state.path, port=args.esa_port, hostname=args.hostname, cluster=cluster,
-                          password=args.password)
+                          password=args.password, release=release)
     try:
         server.start()
     except OSError as exc:
@@ -393,7 +406,8 @@ def cmd_serve(args):
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_args: stop.set())
     state.write_runtime({"pid": os.getpid(), "host": server.host, "port": server.port, "hostname": args.hostname,
-                         "cluster": cluster, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
+                         "cluster": cluster,
+                         "release": release.name, "version": release.version, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     try:
         while not stop.wait(0.5):
             pass
@@ -426,6 +440,9 @@ def build_parser():
         sub_parser.add_argument("--cluster-machines", default=None,
                                 help="comma-separated machines of the group (default: the hostname and esa2.lab)")
         sub_parser.add_argument("--password", default=None, help="admin password (default: random, kept in the state dir)")
+    for name in ("up", "serve"):
+        sub.choices[name].add_argument("--release", default=None, choices=sorted(RELEASES),
+                                       help=f"release profile (default: env {RELEASE_ENV}, else {DEFAULT_RELEASE})")
     sub.choices["up"].add_argument("--dns-port", type=int, default=None,
                                    help="DNS (BIND) port on 127.0.0.1 and ::1 (env LAB_DNS_PORT, default 5300, "
                                         "a free one if that is busy; 0 = any free port)")

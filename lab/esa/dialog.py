@@ -1,5 +1,13 @@
 """Shared dialogue helpers for CLI commands.
 
+Texts printed here: ``Choose the operation you want to perform:`` and the ``- VERB - text.`` lines (technote
+118177, the library's ``Choose the operation`` end text), ``[default]> `` (the library's ``_sub_prompt``),
+``Unknown option``, ``Please answer Y or N.``, ``You must enter a value.``, ``That value is not valid``, ``The
+value must be an integer from <lo> to <hi>.`` (prefixes from ``_global_err_dict`` in
+phoebe1411/cli/ctor/clictorbase.py; the rest of each line is reconstructed), the IMPORT/EXPORT file questions and
+``Error reading file.`` / ``Error writing file.`` (phoebe1411/cli/ctor/smtproutes.py error list; the question
+wording is reconstructed).
+
 A command is a function ``cmd(ctx)``.  Interactive commands are generators:
 they ``yield from`` the helpers below, which yield an :class:`Ask` to the
 session and receive the answer line.  ``ctx`` offers ``out``/``page``/``error``
@@ -54,7 +62,8 @@ def menu(ctx, summary, options, hidden=()):
 
     ``hidden`` verbs are accepted but not listed (e.g. ``RESET`` for ``CLEAR``).
     """
-    lines = list(summary) + ["", "Choose the operation you want to perform:"]
+    # an empty summary: the menu line directly after the blank line before the question
+    lines = (list(summary) + [""] if summary else []) + ["Choose the operation you want to perform:"]
     lines += [f"- {verb} - {description}" for verb, description in options]
     text = "\n".join(lines) + "\n[]> "
     verbs = [verb for verb, _description in options] + list(hidden)

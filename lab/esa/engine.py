@@ -9,8 +9,16 @@ Usage (in-process)::
     s.interrupt()                  # Ctrl-C
     s.close()                      # pending changes are dropped
 
+Texts printed here: the banner and the idle note (oxidized issue 1172; model, build and the product line are
+reconstructed, the release number is the profile's, releases.py), the prompts ``host> `` and ``(Cluster|Group|
+Machine x)> `` (sal/multiprompt.py), ``-Press Any Key For More-`` (clictorbase.py, oxidized; from 12.0 inside
+dialogues too: phoebe1200/cli/ctor/clictorbase.py), ``-- Changes not recorded`` (``-- Changes not``:
+clictorbase.py ``_restart``; the rest reconstructed), ``Unknown command or missing feature key`` and
+``An application fault occurred`` (reconstructed).
+
 Output uses "\\n" line endings.  Every response ends with the main prompt,
-a question ending in ``]> ``, or ``-Press Any Key For More-``.  ``showconfig`` and
+a question ending in ``]> `` (or a bare ``> `` / a ``:> `` sub-prompt), ``-Press Any Key For More-``, or
+nothing (the raw lines of a ``filters`` NEW script).  ``showconfig`` and
 ``saveconfig`` show the committed configuration only; ``showconfig`` wraps its long
 lines at the session's terminal width (``open_session(width=80)``).
 """
@@ -26,6 +34,7 @@ import types
 
 from .commands import REGISTRY
 from .dialog import Ask
+from .releases import DEFAULT_RELEASE, get_release
 from .store import (
     FACTORY_TABLES,
     DirFiles,
@@ -41,7 +50,7 @@ from .store import (
 LOG = logging.getLogger(__name__)
 
 MODEL = "C100V"
-VERSION = "15.5.1-055"
+VERSION = get_release(DEFAULT_RELEASE).version   # the default profile's (see releases.py)
 DEFAULT_PAGE_SIZE = 23          # 24-line terminal minus the pager line
 DEFAULT_WIDTH = 80              # columns of the default pty (libssh, paramiko invoke_shell: 80x24)
 PAGER_TEXT = "-Press Any Key For More-"
@@ -112,10 +121,11 @@ class Appliance:
     """One simulated ESA: committed configuration, counters, /configuration files."""
 
     model = MODEL
-    version = VERSION
 
     def __init__(self, hostname="esa1.lab", cluster=None, store=None, password=DEFAULT_PASSWORD,
-                 files=None, serial=None, commit_delay=0.0):
+                 files=None, serial=None, commit_delay=0.0, release=None):
+        self.release = get_release(release)
+        self.version = self.release.version
         self.hostname = hostname
         self.cluster = normalise_cluster(cluster, hostname)
         self.group = None
@@ -513,6 +523,11 @@ class Session:
         if not isinstance(request, Ask):
             return self._fault(TypeError(f"command yielded {request!r}"))
         self.emit(("\n" if request.gap else "") + request.text)
+        if self.app.release.dialog_pager:
+            # From 12.0 output pages anywhere, also inside dialogues (_process_input in
+            # phoebe1200/cli/ctor/clictorbase.py pages through -Press Any Key For More-; phoebe1100 does not).
+            # The whole response (output before the question, and the question) is counted as one page run.
+            self._chunks = [("".join(text for text, _paged in self._chunks), True)]
         return self._flush()
 
     def _fault(self, exc):

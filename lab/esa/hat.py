@@ -23,10 +23,15 @@ BEHAVIORS = (("ACCEPT", "Accept"), ("RELAY", "Relay"), ("REJECT", "Reject"), ("T
 
 # Parameter keys in HAT-text order (the order of the HAT transcript in docs/asyncos-cli.md,
 # "listenerconfig: HAT and RAT"; lab keys appended).
+# The scanning parameters of 13.8.7+ (SCAN_KEYS) are appended: their questions come from
+# EditHatParameters._edit_hat_params in phoebe1387/cli/ctor/listenerconfig.py (SDR, Outbreak Filters, Advanced
+# Phishing Protection, Graymail, Content Filters, Message Filters); the key names are reconstructed (no source
+# shows them in the HAT text).
+SCAN_KEYS = ("sdr_check", "outbreak_check", "phishing_check", "graymail_check", "content_filters", "message_filters")
 PARAM_KEYS = ("spam_check", "max_msgs_per_session", "max_concurrency", "max_rcpts_per_msg", "max_rcpts_per_hour",
               "dhap_limit", "virus_check", "max_message_size", "use_sb", "tls", "tls_verify_client",
-              "smtpauth_allow", "smtpauth_requiretls")
-BOOL_KEYS = ("spam_check", "virus_check", "use_sb", "tls_verify_client", "smtpauth_requiretls")
+              "smtpauth_allow", "smtpauth_requiretls") + SCAN_KEYS
+BOOL_KEYS = ("spam_check", "virus_check", "use_sb", "tls_verify_client", "smtpauth_requiretls") + SCAN_KEYS
 ENUM_KEYS = {"tls": ("off", "preferred", "required"), "smtpauth_allow": ("off", "preferred", "required")}
 # (low, high) of the integer parameters; max_rcpts_per_hour -1 = no limit, dhap_limit 0 = off.
 INT_RANGES = {
@@ -73,6 +78,10 @@ def default_parameters(kind):
         "max_rcpts_per_msg": 50, "max_rcpts_per_hour": -1, "dhap_limit": 0, "virus_check": True,
         "max_message_size": 10485760, "use_sb": public, "tls": "off", "tls_verify_client": False,
         "smtpauth_allow": "off", "smtpauth_requiretls": False,
+        # reconstructed factory values of the 13.8.7+ scanning parameters: on for a public listener; a private
+        # one keeps content and message filters only
+        "sdr_check": public, "outbreak_check": public, "phishing_check": public, "graymail_check": public,
+        "content_filters": True, "message_filters": True,
     }
 
 
@@ -116,8 +125,13 @@ def renumber(hat):
 
 
 def listener_hat(listener):
-    """The listener's HAT (the factory HAT of its type when it has none, e.g. older state files)."""
-    return copy.deepcopy(listener.get("hat") or factory_hat(listener["type"]))
+    """The listener's HAT (the factory HAT of its type when it has none, e.g. older state files).
+
+    Default parameters missing from an older state file get their factory values."""
+    hat = copy.deepcopy(listener.get("hat") or factory_hat(listener["type"]))
+    for key, value in default_parameters(listener["type"]).items():
+        hat["default_policy"].setdefault(key, value)
+    return hat
 
 
 def find_group(hat, name):

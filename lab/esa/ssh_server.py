@@ -139,7 +139,8 @@ class _Dropped(Exception):
 class ESASSHServer:
     """The lab ESA: one Appliance behind a threaded paramiko SSH server."""
 
-    def __init__(self, state_dir, port=0, hostname="esa1.lab", cluster=None, password=None, host=BIND_HOST):
+    def __init__(self, state_dir, port=0, hostname="esa1.lab", cluster=None, password=None, host=BIND_HOST,
+                 release=None):
         self.state = StateDir(state_dir)
         self.state.ensure()
         self.host = host
@@ -147,7 +148,8 @@ class ESASSHServer:
         self.port = None
         self.password = self.state.password(password)
         self.host_key = load_or_create_host_key(self.state.file(HOST_KEY_FILE))
-        self.app = Appliance(hostname=hostname, cluster=cluster, store=self.state.path, password=self.password)
+        self.app = Appliance(hostname=hostname, cluster=cluster, store=self.state.path, password=self.password,
+                             release=release)
         self._sock = None
         self._stop = threading.Event()
         self._transports = set()

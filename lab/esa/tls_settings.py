@@ -10,7 +10,7 @@ METHODS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 DEFAULT_CIPHERS = ("ECDH+aRSA:ECDH+ECDSA:DHE+DSS+AES:AES128:AES256:!SRP:!AESGCM+DH+aRSA:!AESGCM+RSA:!aNULL:!eNULL:"
                    "!DES:!3DES:!IDEA:!RC4:!SSLv2:!SSLv3")
 # (table key prefix, label in the summary, name in the cipher question)
-SERVICES = (("gui", "GUI HTTPS", "GUI"), ("inbound", "Inbound SMTP", "inbound SMTP"), ("outbound", "Outbound SMTP", "outbound SMTP"))
+SERVICES = (("gui", "GUI HTTPS", "GUI HTTPS"), ("inbound", "Inbound SMTP", "inbound SMTP"), ("outbound", "Outbound SMTP", "outbound SMTP"))
 
 _ELEMENT = re.compile(r"^[!+-]?[A-Za-z0-9@=_.+-]+$")
 
@@ -19,11 +19,18 @@ class SslError(ValueError):
     """A rejected value."""
 
 
+# Switches of the 13.0+ renegotiation questions and the 13.8.7+ verbs (lab/esa/commands/sslconfig.py); the keys
+# and factory values are reconstructed.  Older profiles keep them unchanged.
+FLAGS = {"gui_tls_renegotiation": True, "inbound_tls_renegotiation": True, "other_client_tlsv10": False,
+         "peer_cert_fqdn": False, "peer_cert_x509": False}
+
+
 def factory_ssl():
     table = {}
     for key, _label, _name in SERVICES:
         table[f"{key}_methods"] = ["TLSv1.2"]
         table[f"{key}_ciphers"] = DEFAULT_CIPHERS
+    table.update(FLAGS)
     return table
 
 
@@ -59,6 +66,10 @@ def normalise_ssl(value):
             table[key] = check_ciphers(str(raw))
         elif key.endswith("_methods") and key in table:
             table[key] = parse_methods(",".join(raw) if isinstance(raw, list) else str(raw))
+        elif key in FLAGS:
+            if not isinstance(raw, bool):
+                raise SslError(f'ssl setting "{key}" must be true or false')
+            table[key] = raw
         else:
             raise SslError(f'unknown ssl setting "{key}"')
     return table

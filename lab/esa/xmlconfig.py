@@ -5,7 +5,7 @@ import hashlib
 from xml.sax.saxutils import escape
 
 from . import destinations as dc
-from .hat import PARAM_KEYS, listener_hat, render_hat, text_value
+from .hat import PARAM_KEYS, SCAN_KEYS, listener_hat, render_hat, text_value
 from .listeners import INTERFACES, factory_listeners
 from .message_filters import render_script
 from .store import BOUNCE_SETTINGS, bounce_settings
@@ -100,10 +100,10 @@ def render_config(info, view, option):
     lines.append("  </smtp_routes>")
     lines += _destination_controls(view.get("destination_controls", dc.factory_table()))
     lines += _bounce_profiles(view.get("bounce_profiles") or ["Default"], view.get(BOUNCE_SETTINGS))
-    lines += _listeners(view.get("listeners", factory_listeners()))
+    lines += _listeners(view.get("listeners", factory_listeners()), info.get("hat_scan_params", True))
     lines += [
         _element("filters", render_script(view.get("filters", [])), 2),
-        *_ssl(view.get("ssl") or factory_ssl()),
+        *_ssl(view.get("ssl") or factory_ssl(), info.get("ssl_hidden", ())),
         "  <smtpauth_profiles></smtpauth_profiles>",
         "  <users>",
         "    <user>",
@@ -151,11 +151,13 @@ def _bounce_profiles(names, table):
     return lines + ["  </bounce_profiles>"]
 
 
-def _ssl(table):
-    """``<ssl>`` (element names: lab choice, the ``ssl`` table keys)."""
+def _ssl(table, hidden=()):
+    """``<ssl>`` (element names: lab choice, the ``ssl`` table keys; ``hidden``: keys the release does not have)."""
     lines = ["  <ssl>"]
-    for key in sorted(table):
+    for key in sorted(key for key in table if key not in hidden):
         value = table[key]
+        if isinstance(value, bool):
+            value = "yes" if value else "no"       # lab choice, as the <rat_params> flags
         lines.append(_element(key, ", ".join(value) if isinstance(value, list) else value, 4))
     return lines + ["  </ssl>"]
 
@@ -164,7 +166,7 @@ def _yes_no(value):
     return "yes" if value else "no"
 
 
-def _listeners(listeners):
+def _listeners(listeners, scan_params=True):
     lines = ["  <listeners>"]
     for listener in listeners:
         lines += [
@@ -176,7 +178,8 @@ def _listeners(listeners):
             _element("hat", render_hat(listener_hat(listener)), 6),
         ]
         defaults = listener_hat(listener)["default_policy"]
-        lines += [_element(f"hat_default_{key}", text_value(key, defaults[key]).strip('"'), 6) for key in PARAM_KEYS]
+        keys = [key for key in PARAM_KEYS if scan_params or key not in SCAN_KEYS]
+        lines += [_element(f"hat_default_{key}", text_value(key, defaults[key]).strip('"'), 6) for key in keys]
         if listener.get("rat") is not None:
             lines.append("      <rat>")
             for entry in listener["rat"]:

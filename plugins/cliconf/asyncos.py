@@ -23,7 +23,6 @@ version_added: 1.0.0
 
 import ast
 import json
-import re
 
 from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_text
@@ -74,6 +73,9 @@ class Cliconf(CliconfBase):
             raise AnsibleConnectionFailure("the SSH session to the appliance was closed while waiting for a prompt")
         return to_text(out, errors="surrogate_then_replace")
 
+    # the dialogue engine may write a prompt-less block (a filter script and its "." line) in one write
+    _send.multiline = True
+
     def _at_main_prompt(self):
         prompt = self._connection.get_prompt()
         if prompt is None:
@@ -108,15 +110,16 @@ class Cliconf(CliconfBase):
     # -- RPC methods ------------------------------------------------------------
 
     def get_device_info(self):
+        """From ``version``, read once per login by the session (docs/asyncos-cli.md §1)."""
         info = dict(network_os="asyncos")
         try:
-            out = self.run_dialogue("version")
+            release = self._cli.release()
         except Exception:  # pylint: disable=broad-except
             return info
-        for key, label in (("network_os_version", "Version"), ("network_os_model", "Model")):
-            match = re.search(r"^\s*%s:\s*(\S.*)$" % label, out.get("output", ""), re.M)
-            if match:
-                info[key] = match.group(1).strip()
+        if release.get("version"):
+            info["network_os_version"] = release["version"]
+        if release.get("model"):
+            info["network_os_model"] = release["model"]
         return info
 
     def get_capabilities(self):

@@ -72,6 +72,14 @@ stdout_lines:
   returned: always
   type: list
   elements: list
+transcripts:
+  description:
+    - For each command, the questions the appliance asked (the whole question block - a menu with its verbs, or a
+      question line with its default) and the answer sent, in order. Empty for a command that asked nothing.
+  returned: success
+  type: list
+  elements: list
+  sample: [[{"question": "Choose the operation you want to perform:\n- NEW - Create a new route.\n[]>", "answer": ""}]]
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -65,7 +65,7 @@ esa:
     version:
       description: The AsyncOS version.
       type: str
-      sample: 15.5.1-055
+      sample: 14.1.1-010
     model:
       description: The appliance model.
       type: str

@@ -13,8 +13,10 @@ name: asyncos
 short_description: Terminal plugin for the Cisco AsyncOS (ESA/CES) menu CLI
 description:
   - Prompt and error patterns for the AsyncOS command line of Cisco Secure Email Gateway (ESA) and Cloud Gateway (CES).
-  - Recognises the main prompt (C(host> ), C((Cluster X)> ), C((Group X)> ), C((Machine X)> )), menu questions ending in
-    C([default]> ) and the C(-Press Any Key For More-) pager, so that every one of them ends a receive.
+  - Recognises the main prompt (C(host> ), the hostname without its last label, C((Cluster X)> ), C((Group X)> ),
+    C((Machine X)> ), C(host (SERVICE)> )), questions ending in C([default]> ), a bare C(>) line, a line containing
+    C(:>), the prompt-less filter script and custom SMTP response questions, and the C(-Press Any Key For More-)
+    pager, so that every one of them ends a receive.
 version_added: 1.0.0
 """
 
@@ -27,12 +29,21 @@ from ansible_collections.ansible.netcommon.plugins.plugin_utils.terminal_base im
 
 class TerminalModule(TerminalBase):
 
+    # Every prompt Cisco's CLI test library accepts (docs/asyncos-cli.md §1; sal/multiprompt.py and
+    # ctor/clictorbase.py), plus the questions after which the CLI reads lines with no prompt at all.
     terminal_stdout_re = [
-        # esa1.example.com>   (Cluster X)>   (Group X)>   (Machine h)>
-        re.compile(rb"(?:^|[\r\n])(?:\((?:Cluster|Group|Machine) [^)\r\n]+\)|[\w.-]+)> ?$"),
+        # esa1.example.com>   esa1.example>   (Cluster X)>   (Group X)>   (Machine h)>   esa1 (SERVICE)>
+        re.compile(rb"(?:^|[\r\n])(?:\((?:Cluster|Group|Machine) [^)\r\n]+\)|[A-Za-z0-9][\w.-]*(?: \([^)\r\n]+\))?)> ?$"),
         # []>  [Y]>  [500]>  and inline questions such as "...? [N]> "
         re.compile(rb"\[[^\]\r\n]*\]> ?$"),
-        # the pager must end a receive, or the read hangs until the timeout
+        # a bare ">" at the start of a line (free-text input)
+        re.compile(rb"(?:^|[\r\n])> ?$"),
+        # from 12.0: any line containing ":>"
+        re.compile(rb":> ?$"),
+        # no prompt: the filter script (technote 118145) and a custom SMTP response text
+        re.compile(rb"Enter '\.' on its own line to end\.?\s*$"),
+        re.compile(rb"Enter your custom SMTP response[^\r\n]*\s*$"),
+        # the pager, anywhere (inside dialogues too, from 12.0): it must end a receive, or the read hangs
         re.compile(rb"-Press Any Key For More-\s*$"),
     ]
 

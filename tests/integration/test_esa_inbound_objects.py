@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import hashlib
+import json
 import os
 
 import pytest
@@ -87,7 +88,9 @@ def test_info_matches_the_lab_and_backup_verifies(lab, playbook, tmp_path):
     run = playbook("info_backup.yml", dict(backup_dir=str(backups)))
     facts = run.task("Facts")["result"]["esa"]
     config = lab.config()
-    assert facts["hostname"] == "esa1.lab" and facts["version"] == "15.5.1-055" and facts["cluster"] is None
+    # the version the lab's release profile announces (python -m lab up --release, env LAB_RELEASE)
+    announced = json.loads(lab.cli("status", "--json"))["esa"]["version"]
+    assert facts["hostname"] == "esa1.lab" and facts["version"] == announced and facts["cluster"] is None
     assert [l["name"] for l in facts["listeners"]] == [l["name"] for l in config["listeners"]]
     routes = [(r["domain"], [d["host"] + ":" + str(d["port"]) for d in r["destinations"]]) for r in facts["smtp_routes"]]
     assert routes == [(r["domain"], r["destinations"]) for r in config["smtp_routes"]]

@@ -195,7 +195,7 @@ def test_cli_seed_and_layers(tmp_path):
     app = Appliance(hostname="esa1.lab", cluster=cluster, store=state)
     cli = machine_cli(app)
     assert cli.last("listenerconfig EDIT IncomingMail RCPTACCESS PRINT") == (
-        "Recipient Access Table\nexample.com ACCEPT\nALL REJECT\n\n(Machine esa1.lab)> ")
+        "example.com ACCEPT\nALL REJECT\n\n(Machine esa1.lab)> ")
     out = cli.run("smtproutes")           # not at machine level: option 1 goes to the closest level that has it
     assert '1. Switch modes to edit at mode "Group Main_Group".' in out
     assert cli.run("1").startswith("\nThere are currently 1 routes defined.")

@@ -32,9 +32,10 @@ def new_full(cli):
         ("20", "\nDo you wish to apply a specific TLS setting for this domain? [N]> "),
         ("y", "\nDo you want to use TLS support?\n1. No\n2. Preferred\n3. Required\n4. Preferred - Verify\n"
               "5. Required - Verify\n[1]> "),
-        ("2", "You have not entered a certificate."),
+        ("2", "\nDo you wish to configure DANE Support for this domain? [N]> "),
         ("y", "\nPlease choose a DANE option:\n1. No\n2. Opportunistic\n3. Mandatory\n[1]> "),
-        ("2", "\nDo you wish to apply a specific bounce verification address tagging setting for this domain? [N]> "),
+        ("2", "You have not entered a certificate."),
+        ("", "\nDo you wish to apply a specific bounce verification address tagging setting for this domain? [N]> "),
         ("y", "\nPerform bounce verification address tagging? [N]> "),
         ("y", "\nDo you wish to apply a specific bounce profile to this domain? [N]> "),
         ("y", "\nPlease choose a bounce profile to apply:\n1. Default\n2. New Profile\n[1]> "),
@@ -170,9 +171,10 @@ def test_default_flow_and_detail(cli):
         ("", "\nEnter the maximum number of messages per connection.\n[50]> "),
         ("", "\nDo you want to use TLS support?\n"),
         ("3", "\nDo you want to use DANE Support?\n1. No\n2. Opportunistic\n3. Mandatory\n[1]> "),
+        ("", "have not entered a certificate"),
         ("", "\nPerform bounce verification address tagging? [N]> "),
-        ("", "\nPlease choose a bounce profile to apply:\n1. Default\n2. New Profile\n[1]> "),
-        ("", "\nSelect how you want to sort IP addresses within an MX record:\n"),
+        ("", "\nSelect how you want to sort IP addresses within an MX record:\n"),     # no bounce profile
+
         ("3", "There are currently 1 entries configured."),
     ]
     for answer, expected in steps:
@@ -184,6 +186,9 @@ def test_default_flow_and_detail(cli):
     assert out == '\nEnter the domain you wish to view, or "all" to view all entries.\n[]> '
     assert cli.run("nope.example").startswith('The domain "nope.example" was not found')
     out = cli.run("all")
+    while cli.session.at_pager:     # from 12.0 the menu after a listing pages too (docs/asyncos-cli.md §1)
+        out += cli.run("")
+    out = out.replace("-Press Any Key For More-\n", "")
     assert out.startswith(
         "Domain: inherit.example\n"
         "    Concurrency Limit: Default (400)\n"
@@ -229,10 +234,9 @@ def test_delete_and_default_not_deletable(cli):
 def test_clear_keeps_default(cli):
     cli.run("destconfig", "new", "a.example", "n", "n", "n", "n", "n", "n", "n")
     cli.run("new", "b.example", "n", "n", "n", "n", "n", "n", "n")
-    assert cli.run("clear") == "\nAre you sure you want to delete all of the configured entries? [N]> "
-    cli.run("")
     assert len(pending_dc(cli)) == 3
-    cli.run("clear", "y")
+    # no confirmation (phoebe1411/cli/ctor/destconfig.py CLEAR: the verb, one Enter, the main prompt)
+    assert cli.run("clear").startswith("\nThere are currently 0 entries configured.")
     assert list(pending_dc(cli)) == ["DEFAULT"]
     assert cli.app.counters["writes"] == 3
 
@@ -256,7 +260,7 @@ def test_export_import_round_trip(app, cli):
     assert "bounce_validation = 0\nbounce_profile = Default\nip_sort_pref = PREFER_V6\n" in text
     assert "\n[example.com]\nmax_host_concurrency = 10\nrecipient_limit = 100\nrecipient_minutes = 30\nlimit_type = MXIP\n" in text
     before = cli.session.pending["destination_controls"]
-    cli.run("clear", "y")
+    cli.run("clear")
     cli.run("import", "dc.txt")
     assert cli.session.pending["destination_controls"] == before
     assert app.counters["writes"] == 3
@@ -275,7 +279,7 @@ def test_commit_and_showconfig_xml(app):
     new_full(cli)
     cli.run("", "commit", "", "")
     assert entries(app.committed["destination_controls"])["example.com"]["concurrency_limit"] == 10
-    out = cli.run("showconfig", "3")
+    out = cli.run("showconfig", "2")
     assert ("  <destination_controls>\n    <destination_control>\n      <domain>example.com</domain>\n"
             "      <max_host_concurrency>10</max_host_concurrency>\n") in out
     assert "<table_tls>on</table_tls>" in out and "<domain>DEFAULT</domain>" in out

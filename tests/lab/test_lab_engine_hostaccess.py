@@ -7,7 +7,12 @@ from lab.esa.engine import Appliance
 
 from conftest import Cli
 
-MENU_TAIL = "- CLEAR - Remove all entries.\n[]> "
+MENU_TAIL = "- RESET - Remove all entries.\n[]> "
+SCAN_QUESTIONS = [     # 13.8.7+ (the default profile 14.1): after anti-virus, before TLS
+    "Would you like to enable Sender Domain Reputation scanning?", "Would you like to enable Outbreak Filters?",
+    "Would you like to enable Advanced Phishing Protection scanning?", "Would you like to enable Graymail scanning?",
+    "Would you like to enable Content Filters?", "Would you like to enable Message Filters?"]
+
 GROUP_TAIL = "[]> "
 HOSTS_Q = "Enter the senders to add to this sender group."
 PUBLIC_HAT = """$ACCEPTED
@@ -38,6 +43,12 @@ UNKNOWNLIST:
         $ACCEPTED (Reviewed but undecided, continue normal acceptance)
 ALL
     $ACCEPTED (Everyone else)"""
+
+
+@pytest.fixture(name="cli")
+def cli_fixture(app):
+    """No paging: from 12.0 the long HOSTACCESS screen pages inside the dialogue (tested in test_lab_releases.py)."""
+    return Cli(app, page_size=0)
 
 
 def hat_of(view, name="IncomingMail"):
@@ -71,7 +82,7 @@ def test_menu_summary_and_levels(cli):
         "Choose the operation you want to perform:\n"
         "- NEW - Create a new entry.\n- EDIT - Modify an entry.\n- DELETE - Remove an entry.\n- MOVE - Move an entry.\n"
         "- DEFAULT - Set the defaults.\n- PRINT - Display the table.\n- IMPORT - Import a table from a file.\n"
-        "- EXPORT - Export the table to a file.\n- CLEAR - Remove all entries.\n[]> ")
+        "- EXPORT - Export the table to a file.\n- RESET - Remove all entries.\n[]> ")
     assert cli.run("").startswith("\nName: IncomingMail\n")
     assert cli.run("").startswith("\nCurrently configured listeners:\n")
     assert cli.run("") == "esa1.lab> "
@@ -166,6 +177,8 @@ def test_new_policy_with_wizard(app, cli):
     assert cli.run("n") == "\nWould you like to use SenderBase for flow control by default? [default]> "
     assert cli.run("") == "\nWould you like to enable anti-spam scanning? [default]> "
     assert cli.run("n") == "\nWould you like to enable anti-virus scanning? [default]> "
+    for question in SCAN_QUESTIONS:
+        assert cli.run("") == f"\n{question} [default]> "
     out = cli.run("")
     assert out == ("\nDo you want to allow encrypted TLS connections?\n1. No\n2. Preferred\n3. Required\n"
                    "4. Preferred - Verify\n5. Required - Verify\n[default]> ")
@@ -211,7 +224,7 @@ def test_edit_policy_keeps_and_resets_overrides(cli):
     assert out.endswith("\nDo you want to enable rate limiting per host? [Y]> ")
     out = cli.run("", "")
     assert out.endswith("Do you want to enable Directory Harvest Attack Prevention per host? [default]> ")
-    out = cli.run("", "", "", "")
+    out = cli.run("", "", "", "", *[""] * 6)
     assert out.endswith("5. Required - Verify\n[1]> ")        # tls = off is an override
     out = cli.last("default", "")
     assert out == "\nEnter a comment for this policy.\n[]> "
@@ -230,9 +243,10 @@ def test_edit_sender_group_submenu(app, cli):
     assert out == ("\nSender Group PARTNERS: (Partners)\nPolicy: $ACCEPTED\nDNS Host Verification: None\n"
                    "There are currently 2 hosts.\n1. 10.1.1.1\n2. .partner.example\n\n"
                    "Choose the operation you want to perform:\n- NEW - Add a new host.\n- DELETE - Remove a host.\n"
-                   "- MOVE - Reorder the hosts.\n- POLICY - Change the policy settings and options.\n"
-                   "- PRINT - Display the current definition.\n- RENAME - Rename this sender group.\n"
-                   "- COMMENT - Change the comment of this sender group.\n- VERIFY - Configure DNS host verification.\n[]> ")
+                   "- MOVE - Reorder the hosts.\n- COUNTRY - Configure the countries of this sender group.\n"
+                   "- EXTERNAL THREAT FEED SOURCE - Configure the external threat feed sources of this sender group.\n"
+                   "- POLICY - Change the policy settings and options.\n"
+                   "- PRINT - Display the current definition.\n- RENAME - Rename this sender group.\n[]> ")
     writes = app.counters["writes"]
     # NEW hosts: one already here (dropped), one elsewhere -> "Add anyway?"
     assert "There are currently 3 hosts." in cli.last("new", "10.1.1.1, 10.2.2.2")
@@ -249,30 +263,26 @@ def test_edit_sender_group_submenu(app, cli):
     assert out.startswith('The host "bogus" is not in this sender group.')
     out = cli.run(".partner.example")
     assert "There are currently 2 hosts." in out
-    # POLICY, RENAME, COMMENT, VERIFY, PRINT
+    # POLICY (list, then the change-parameters question), RENAME, PRINT
     out = cli.run("policy")
     assert out == "\nSelect the policy for this sender group:\n1. $ACCEPTED\n2. $THROTTLED\n3. $TRUSTED\n4. $BLOCKED\n[1]> "
-    assert "Policy: $TRUSTED" in cli.run("3")
+    assert cli.run("3") == "\nDo you want to change the parameters of this host access policy? [N]> "
+    assert "Policy: $TRUSTED" in cli.run("")
     assert cli.run("rename") == "\nEnter the new name for this sender group.\n[PARTNERS]> "
     assert cli.run("suspectlist").startswith('The sender group "suspectlist" already exists.')
     assert cli.run("PARTNER_HOSTS").startswith("\nSender Group PARTNER_HOSTS: (Partners)\n")
-    assert cli.run("comment") == "\nEnter a comment for this sender group.\n[Partners]> "
-    assert cli.run("-").startswith("\nSender Group PARTNER_HOSTS:\n")
-    assert cli.run("verify") == "\nMatch connecting hosts whose PTR record does not exist in DNS? [N]> "
-    assert cli.run("y") == "\nMatch connecting hosts whose PTR record lookup fails due to a temporary DNS failure? [N]> "
-    out = cli.run("n")
-    assert out == ("\nMatch connecting hosts whose reverse DNS lookup (PTR) does not match the forward DNS lookup (A)? [N]> ")
-    out = cli.run("y")
-    assert ("DNS Host Verification: PTR record does not exist in DNS, reverse DNS lookup (PTR) does not match the forward "
-            "DNS lookup (A)\n") in out
+    for gone in ("comment", "verify"):       # not in the library's sender-group menu
+        assert cli.run(gone).startswith(f'Unknown option "{gone}".')
+    out = cli.run("country")
+    assert out.endswith("- ADD - Add entries.\n- DELETE - Remove entries.\n- PRINT - Display the entries.\n[]> ")
+    assert cli.run("").startswith("\nSender Group PARTNER_HOSTS:")
     out = cli.run("print")
-    assert out.startswith("PARTNER_HOSTS:\n        10.2.2.2\n        10.1.1.1\n"
-                          "        dns_verification = record_not_exist, not_matched\n        $TRUSTED\n")
-    assert app.counters["writes"] == writes + 8          # new, move, delete, policy, rename, comment, verify (+1 new)
+    assert out.startswith("PARTNER_HOSTS:\n        10.2.2.2\n        10.1.1.1\n        $TRUSTED (Partners)\n")
+    assert app.counters["writes"] == writes + 6          # new, move, delete, policy, rename (+1 new)
     assert cli.run("").endswith(MENU_TAIL)
     group = hm.find_group(pending_hat(cli), "PARTNER_HOSTS")
     assert group == {"name": "PARTNER_HOSTS", "order": 4, "members": ["10.2.2.2", "10.1.1.1"], "policy": "TRUSTED",
-                     "comment": None, "dns_verification": ["record_not_exist", "not_matched"]}
+                     "comment": "Partners", "dns_verification": []}
 
 
 def test_add_anyway_question(cli):
@@ -291,7 +301,7 @@ def test_all_group_submenu(cli):
     enter(cli)
     out = cli.last("edit", "1", "ALL")
     assert out.startswith("\nSender Group ALL: (Everyone else)\nPolicy: $ACCEPTED\n\nChoose the operation")
-    assert "- NEW -" not in out and "- POLICY -" in out and "- COMMENT -" in out
+    assert "- NEW -" not in out and "- POLICY -" in out and "- COUNTRY -" not in out
     assert cli.run("rename").startswith('Unknown option "rename".')
 
 
@@ -337,7 +347,7 @@ def test_default_policy_wizard(app, cli):
     assert out.endswith("\nDo you want to enable rate limiting per host? [N]> ")
     assert cli.run("") == "\nDo you want to enable Directory Harvest Attack Prevention per host? [N]> "
     assert cli.run("y") == "\nEnter the maximum number of invalid recipients per hour from a remote host.\n[25]> "
-    out = cli.run("", "", "", "")
+    out = cli.run("", "", "", "", *[""] * 6)
     assert out.endswith("5. Required - Verify\n[1]> ")
     out = cli.run("5", "")
     assert out.endswith("3. Required\n[1]> ")
@@ -353,7 +363,7 @@ def test_default_policy_wizard(app, cli):
 
 def test_demo_certificate_refused_turns_tls_off(cli):
     enter(cli)
-    cli.run("default", *[""] * 9)
+    cli.run("default", *[""] * 15)
     out = cli.run("2")
     assert out.endswith("Do you really wish to use the demo certificate? [Y]> ")
     cli.run("n", "")
@@ -394,10 +404,9 @@ def test_export_import_roundtrip_and_errors(app, cli):
 
 def test_clear_and_reset(app, cli):
     enter(cli)
-    out = cli.run("clear")
-    assert out == "\nAre you sure you want to remove all entries? [N]> "
-    assert cli.run("").endswith(MENU_TAIL) and app.counters["writes"] == 0
-    out = cli.last("reset", "y")
+    assert cli.run("clear").startswith('Unknown option "clear".')        # RESET in every library release
+    assert app.counters["writes"] == 0
+    out = cli.last("reset")                     # no confirmation (listenerconfigEditHostaccess.clear())
     assert "There are currently 1 policies defined.\nThere are currently 1 sender groups." in out
     hat = pending_hat(cli)
     assert groups(hat) == ["ALL"] and [item["name"] for item in hat["policies"]] == ["ACCEPTED"]
@@ -412,7 +421,7 @@ def test_batch_and_commit_and_xml(app, cli):
     assert hm.find_group(pending_hat(cli), "RELAY_O365")["members"] == [".protection.outlook.com", "10.5.5.5"]
     cli.run("commit", "hat", "")
     assert groups(hat_of(app.committed))[-2:] == ["RELAY_O365", "ALL"]
-    xml = cli.run("showconfig", "3")
+    xml = cli.run("showconfig", "2")
     while cli.session.at_pager:
         xml += cli.run(" ")
     assert "        $ACCEPTED (M365)\n" in xml
@@ -425,14 +434,14 @@ def test_ctrl_c_and_new_listener_hat(app, cli):
     cli.run("new", "1", "X", "10.1.1.1")
     assert cli.session.interrupt() == "\n-- Changes not recorded\nesa1.lab> "
     assert app.counters["writes"] == 0 and not cli.session.has_pending
-    cli.run("listenerconfig", "new", "1", "Relay2", "3", "2525", "")
+    cli.run("listenerconfig", "new", "1", "Relay2", "3", "", "2525", "")
     listener = next(item for item in cli.session.pending["listeners"] if item["name"] == "Relay2")
     assert listener["hat"] == hm.factory_hat("private")
 
 
 def test_cluster_notice_applies():
     app = Appliance(hostname="esa1.lab", cluster="ESA-CL")
-    cli = Cli(app)
+    cli = Cli(app, page_size=0)
     cli.run("clustermode machine esa1.lab")
     out = cli.run("listenerconfig")
     assert "NOTICE: This configuration command has not yet been configured for" in out

@@ -109,10 +109,17 @@ def test_print_empty(cli):
 
 def test_edit_add_replace_remove(cli):
     add_route(cli, "example.com", "h1.example.net")
+    add_route(cli, "other.example.com", "h1.example.net")
     cli.run("smtproutes", "edit")
     out = cli.run("nosuch.example.com")
     assert "entry does not appear to be in the routing table" in out and out.endswith("[]> ")
+    # the new domain name comes before the sub-menu (phoebe1411/cli/ctor/smtproutes.py EDIT)
     out = cli.run("example.com")
+    assert out == ("\nEnter the new domain for which you want to set up a permanent route.\n"
+                   'Partial hostnames such as ".example.com" are allowed.\nUse "ALL" for the default route.\n'
+                   "[example.com]> ")
+    assert cli.run("Other.Example.com").startswith("The value other.example.com is already in the routing table.")
+    out = cli.run("")
     assert "- ADD - Add new destination hosts." in out
     assert "- REPLACE - Specify a new destination or set of destinations." in out
     assert "- REMOVE - Remove a destination." in out
@@ -120,24 +127,30 @@ def test_edit_add_replace_remove(cli):
     assert "the additional destination hosts, separated by commas" in out
     assert "already using the standard port" in cli.run("h1.example.net:2525")
     out = cli.run("h2.example.net/pri=1, h3.example.net")
-    assert out.endswith(MENU_TAIL)
+    # the SMTP-auth follow-up after ADD/REPLACE/REMOVE
+    assert out == "\nDo you want to associate an SMTP authentication profile with this route? [N]> "
+    assert cli.run("").endswith(MENU_TAIL)
     assert pending_routes(cli)["example.com"] == ["h1.example.net", "h2.example.net/pri=1", "h3.example.net"]
-    out = cli.run("edit", "example.com", "REMOVE")
+    out = cli.run("edit", "example.com", "", "REMOVE")
     assert "the destination you would like to remove" in out and "2. h2.example.net/pri=1" in out
-    cli.run("2")
+    cli.run("2", "")
     assert pending_routes(cli)["example.com"] == ["h1.example.net", "h3.example.net"]
-    cli.run("edit", "example.com", "remove", "H3.example.net")
+    cli.run("edit", "example.com", "", "remove", "H3.example.net", "")
     assert pending_routes(cli)["example.com"] == ["h1.example.net"]
-    out = cli.last("edit", "example.com", "remove", "1")
+    out = cli.last("edit", "example.com", "", "remove", "1")
     assert "at least one destination" in out
     cli.run("")
-    out = cli.run("edit", "example.com", "replace")
+    out = cli.run("edit", "example.com", "", "replace")
     assert "Enter the destination hosts, separated by commas" in out
-    cli.run("[mx.example.org]")
+    cli.run("[mx.example.org]", "")
     assert pending_routes(cli)["example.com"] == ["[mx.example.org]"]
-    out = cli.run("edit", "example.com", "")
+    out = cli.run("edit", "example.com", "", "")
     assert out.endswith(MENU_TAIL)
-    assert cli.app.counters["writes"] == 5
+    assert cli.app.counters["writes"] == 6
+    # a new name alone (sub-menu left empty) renames the route
+    cli.run("edit", "example.com", "renamed.example.com", "")
+    assert "renamed.example.com" in pending_routes(cli) and "example.com" not in pending_routes(cli)
+    assert cli.app.counters["writes"] == 7
 
 
 def test_delete_and_default_route_confirmation(cli):

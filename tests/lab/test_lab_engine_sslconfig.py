@@ -13,45 +13,75 @@ from lab.esa.hat import factory_hat
 
 from conftest import Cli
 
-MENU_TAIL = "- VERIFY - Verify and show ssl cipher list.\n[]> "
-OUTBOUND_LINE = re.compile(r"^\s*Outbound SMTP ciphers: (\S+)$", re.MULTILINE)
+MENU_TAIL = "- PEER_CERT_X509 - Enable or disable X509 validation of peer certificates.\n[]> "
+# 14.1 (the default profile): capitalised labels, the cipher list one element per line (reconstructed layout)
+OUTBOUND_BLOCK = re.compile(r"^  Outbound SMTP Ciphers:\n((?:    \S+\n)+)", re.MULTILINE)
+
+
+def ciphers_of(out):
+    return ":".join(line.strip() for line in OUTBOUND_BLOCK.search(out).group(1).splitlines())
+
+
+@pytest.fixture(name="cli")
+def cli_fixture(app):
+    """No paging (the 14.1 settings block is longer than a screen; paging is tested in test_lab_releases.py)."""
+    return Cli(app, page_size=0)
 
 
 def test_read_and_set_outbound(app, cli):
     out = cli.run("sslconfig")
-    assert out.startswith("\nsslconfig settings:\n  GUI HTTPS method: TLSv1.2\n  GUI HTTPS ciphers: ")
-    assert OUTBOUND_LINE.search(out).group(1) == ts.DEFAULT_CIPHERS
+    assert out.startswith("\nsslconfig settings:\n  GUI HTTPS Method:  TLS v1.2\n  GUI HTTPS Ciphers:\n    ECDH+aRSA\n")
+    assert ciphers_of(out) == ts.DEFAULT_CIPHERS
+    assert "  GUI HTTPS TLS Renegotiation:  Enabled\n" in out and "  Peer cert fqdn" not in out
     assert out.endswith("\n\nChoose the operation you want to perform:\n- GUI - Edit GUI HTTPS ssl settings.\n"
-                        "- INBOUND - Edit Inbound SMTP ssl settings.\n- OUTBOUND - Edit Outbound SMTP ssl settings.\n" + MENU_TAIL)
+                        "- INBOUND - Edit Inbound SMTP ssl settings.\n- OUTBOUND - Edit Outbound SMTP ssl settings.\n"
+                        "- VERIFY - Verify and show ssl cipher list.\n"
+                        "- OTHER_CLIENT_TLSV10 - Enable or disable TLS v1.0 for other client services.\n"
+                        "- PEER_CERT_FQDN - Enable or disable FQDN validation of peer certificates.\n" + MENU_TAIL)
     out = cli.run("outbound")
-    assert out == ("\nEnter the TLS methods to enable for Outbound SMTP, separated by commas (TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3)."
-                   "\n[TLSv1.2]> ")
-    assert cli.run("TLSv1.4").startswith('Invalid TLS method "TLSv1.4". Valid methods: TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3.')
-    out = cli.run("tlsv1.3, TLS v1.2")
+    assert out == ("\nEnter the outbound SMTP ssl method you want to use.\n1. TLS v1.0\n2. TLS v1.1\n3. TLS v1.2\n"
+                   "4. TLS v1.1 and TLS v1.2\n5. TLS v1.0, TLS v1.1 and TLS v1.2\n[3]> ")
+    assert cli.run("9").startswith('That value is not valid: "9".')
+    out = cli.run("tls v1.1 and tls v1.2")
     assert out == f"\nEnter the outbound SMTP ssl cipher you want to use.\n[{ts.DEFAULT_CIPHERS}]> "
     assert cli.run("HIGH::MEDIUM").startswith('Invalid cipher string "HIGH::MEDIUM".')
     assert cli.run("HIGH MEDIUM").startswith('Invalid cipher string "HIGH MEDIUM".')
-    out = cli.run("ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:!aNULL")
-    assert "  Outbound SMTP method: TLSv1.2, TLSv1.3\n" in out
-    assert OUTBOUND_LINE.search(out).group(1) == "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:!aNULL"
+    out = cli.run("ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:!aNULL")   # no renegotiation for OUTBOUND
+    assert "  Outbound SMTP Method:  TLS v1.1 and TLS v1.2\n" in out
+    assert ciphers_of(out) == "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-RSA-AES128-GCM-SHA256:!aNULL"
     assert app.counters["writes"] == 1
-    assert cli.run("inbound", "", "").endswith(MENU_TAIL)
+    out = cli.last("inbound", "", "")
+    assert out == "\nDo you want to enable TLS Renegotiation for inbound SMTP? [Y]> "
+    assert cli.run("n").endswith(MENU_TAIL)
     assert app.counters["writes"] == 2
-    assert cli.last("gui", "") == f"\nEnter the GUI ssl cipher you want to use.\n[{ts.DEFAULT_CIPHERS}]> "
+    assert cli.last("gui", "") == f"\nEnter the GUI HTTPS ssl cipher you want to use.\n[{ts.DEFAULT_CIPHERS}]> "
+    assert cli.run("") == "\nDo you want to enable TLS Renegotiation for GUI HTTPS? [Y]> "
     cli.run("", "", "commit", "", "")
     assert app.committed["ssl"]["outbound_ciphers"].endswith(":!aNULL")
-    assert app.committed["ssl"]["outbound_methods"] == ["TLSv1.2", "TLSv1.3"]
+    assert app.committed["ssl"]["outbound_methods"] == ["TLSv1.1", "TLSv1.2"]
+    assert app.committed["ssl"]["inbound_tls_renegotiation"] is False
+
+
+def test_peer_verbs(app, cli):
+    cli.run("sslconfig")
+    out = cli.run("peer_cert_fqdn")
+    assert out == "\nFQDN validation of peer certificates is currently disabled.\nEnter ENABLE or DISABLE:> "
+    assert cli.run("maybe").startswith('Unknown option "maybe".')
+    out = cli.run("enable")
+    assert "  FQDN validation of peer certificates:  Enabled\n" in out and out.endswith(MENU_TAIL)
+    assert cli.run("") == "esa1.lab> "
+    assert cli.session.pending["ssl"]["peer_cert_fqdn"] is True and app.counters["writes"] == 1
 
 
 def test_verify_and_exec(app, cli):
     cli.run("sslconfig")
     assert cli.run("verify") == "\nEnter the ssl cipher you want to verify.\n[]> "
     out = cli.run("HIGH:!MD5")
-    assert out.startswith("Cipher string HIGH:!MD5 is valid. Elements:\nHIGH\n!MD5\n")
+    assert out.startswith("Cipher string HIGH:!MD5 is valid. Elements:\nHIGH\n!MD5\n\nsslconfig settings:\n")
     cli.run("")
     session = app.open_session()
     out = session.run_exec("sslconfig")
-    assert OUTBOUND_LINE.search(out).group(1) == ts.DEFAULT_CIPHERS
+    assert ciphers_of(out + "\n") == ts.DEFAULT_CIPHERS
 
 
 def test_normalise_ssl():

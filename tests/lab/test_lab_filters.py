@@ -178,7 +178,7 @@ def test_menu_and_new(app, fcli):
     cli = Cli(app)
     out = cli.run("filters")
     # technote 118145: without filters the menu offers only NEW and IMPORT
-    assert out == ("\nThere are currently 0 filters defined.\n\nChoose the operation you want to perform:\n"
+    assert out == ("\nChoose the operation you want to perform:\n"
                    "- NEW - Create a new filter.\n- IMPORT - Import a filter script from a file.\n[]> ")
     assert cli.run("list").startswith('Unknown option "list".')
     # technote 118145: the intro line, then raw lines without any prompt until "."
@@ -189,7 +189,7 @@ def test_menu_and_new(app, fcli):
         out = fcli.run(line)
         assert out == ""
     out = fcli.run(".")
-    assert out.startswith("1 filters added.\n\nThere are currently 1 filters defined.") and out.endswith(MENU_TAIL)
+    assert out.startswith("1 filters added.\n\nChoose the operation") and out.endswith(MENU_TAIL)
     assert app.counters["writes"] == 1
     assert cli.session.pending is None and fcli.session.pending["filters"][0]["body"].startswith("office365_outbound:\nif (")
     out = new_filter(fcli, "b: if (true) { deliver(); }\nc: if (true) { drop(); }")
@@ -213,7 +213,10 @@ def test_list_detail_set(app, fcli):
     new_filter(fcli, "second: if (true) { deliver(); }")
     out = fcli.last("list")
     assert out.startswith("Num Active Valid Name\n=== ====== ===== ====\n  1 Y      Y     office365_outbound\n"
-                          "  2 Y      Y     second\n\nThere are currently 2 filters defined.")
+                          "  2 Y      Y     second\n\nChoose the operation")
+    # the library's LIST parser: drop the first two and the last line of the text before "Choose the operation "
+    rows = out[:out.index("Choose the operation ")].splitlines()[2:-1]
+    assert [row.split() for row in rows] == [["1", "Y", "Y", "office365_outbound"], ["2", "Y", "Y", "second"]]
     assert fcli.run("set") == '\nEnter the filter name, number, or range:\n[all]> '
     assert fcli.run("7").startswith('Invalid filter range "7".')
     assert fcli.run("second") == '\nEnter the attribute to set: "active" or "inactive".\n[active]> '
@@ -224,7 +227,7 @@ def test_list_detail_set(app, fcli):
     out = fcli.run("")
     assert out.startswith("Num Active Valid Name\n=== ====== ===== ====\n  1 Y      Y     office365_outbound\n"
                           "office365_outbound:\nif (sendergroup == \"RELAY_O365\")")
-    assert "}\n\n  2 N      Y     second\nsecond: if (true) { deliver(); }\n\nThere are currently" in out
+    assert "}\n\n  2 N      Y     second\nsecond: if (true) { deliver(); }\n\nChoose the operation" in out
     assert "# the S12 filter" not in out
     assert app.counters["writes"] == 3
     fcli.run("set", "1-2", "")
@@ -293,5 +296,5 @@ def test_filters_cluster_notice():
     cli = Cli(app)
     out = cli.last("clustermode machine esa1.lab", "filters")
     assert "NOTICE: This configuration command has not yet been configured for" in out
-    assert cli.run("1").startswith("\nThere are currently 0 filters defined.")
+    assert cli.run("1").startswith("\nChoose the operation you want to perform:\n- NEW - Create a new filter.")
     assert cli.session.mode == ("cluster", "ESA-CL")

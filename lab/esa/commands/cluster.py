@@ -1,4 +1,8 @@
-"""``clustermode``: switch the Centralized Management configuration level (docs/asyncos-cli.md, "Cluster levels")."""
+"""``clustermode``: switch the Centralized Management configuration level (docs/asyncos-cli.md §4).
+
+Sources: ``command is only available on cluster system``, ``Choose the configuration`` (1 Cluster, 2 Group,
+3 Machine), ``Choose the group to configure.``, ``Choose a machine.``: phoebe1411/cli/ctor/clustermode.py and
+clusterconfig.py (all releases); the whole lines and defaults are reconstructed (lab/README.md, "clustermode")."""
 
 from ..dialog import ask_choice
 from ..registry import CommandSpec

@@ -1,4 +1,24 @@
-"""``destconfig``: destination controls (texts: docs/asyncos-cli.md, "destconfig"; lab choices in lab/README.md)."""
+"""``destconfig``: destination controls (texts: docs/asyncos-cli.md §7; lab choices in lab/README.md).
+
+Sources of the texts printed here:
+
+* verbs SETUP/NEW/EDIT/DELETE/DEFAULT/LIST/DETAIL/CLEAR and every question substring (``domain you wish to
+  configure``/``edit``, ``configure a concurrency limit``, ``max concurrency limit``, ``apply a recipient limit``,
+  ``measure the recipient limit``, ``max number of recipients``, ``apply the limits for``, ``limits will be
+  enforced``, ``apply a messages-per-connection limit``, ``max number of messages``, ``apply a specific TLS
+  setting``, ``use TLS support``, DANE (from 12.0), ``have not entered a certificate``, ``bounce verification``,
+  ``bounce profile to apply``, ``name of a profile``, ``sort IP addresses within an MX``, the DEFAULT and SETUP
+  substrings), the list labels and the errors ``was not found in the destination``, ``bounce profile name must
+  start with``, ``Invalid profile name``: phoebe1100/cli/ctor/destconfig.py and phoebe1411/cli/ctor/destconfig.py
+  with keywords/destconfig.py;
+* ``There are currently N entries configured.``, the NEW/EDIT/DELETE/DEFAULT/CLEAR descriptions and the older
+  whole lines (``Do you wish to configure a concurrency limit for``, ``Enter the max concurrency limit for
+  "<d>".``, ``Do you wish to apply a recipient limit to this domain?``, ``Do you wish to apply a specific TLS
+  setting for this domain?``): technote 118177;
+* IMPORT/EXPORT and the file keys: AsyncOS 9.1.2 user guide pp. 24-46..48;
+* reconstructed: the other whole question lines and defaults, LIST/DETAIL layouts, the other descriptions and
+  error texts, the demo-certificate question's wording (lab/README.md, "destconfig").
+"""
 
 import re
 
@@ -23,8 +43,12 @@ MAIN_MENU = (
     ("EXPORT", "Export tables to a file."),
 )
 
-CERT_WARNING = ("You have not entered a certificate. The demo certificate will be used for TLS\n"
-                "connections to this domain; it is not secure. Use certconfig to add a certificate.\n")
+# The appliance ASKS a question containing "have not entered a certificate" when TLS is used and only the demo
+# certificate exists (phoebe1100/cli/ctor/destconfig.py and phoebe1411/cli/ctor/destconfig.py: NEW, EDIT and
+# DEFAULT answer it after the DANE questions; docs/asyncos-cli.md §7 item 8).  The whole wording, the default
+# [Y] and what N does (the TLS setting is not applied) are reconstructed: the library records only the substring.
+CERT_QUESTION = ("You have not entered a certificate. The demo certificate will be used for TLS connections;\n"
+                 "it is not secure. Do you want to use the demo certificate?")
 
 NEW_PROFILE = "New Profile"
 _PROFILE_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,79}$")
@@ -83,10 +107,14 @@ def _ask_new_profile(ctx, existing):
 
 
 def _ask_tls(ctx, current):
+    # substring "use TLS support" and the labels: phoebe1411/cli/ctor/destconfig.py (all), docs/asyncos-cli.md §7
     value = yield from _ask_listed(ctx, "Do you want to use TLS support?", dc.TLS, current)
-    if value != "off":
-        ctx.out(CERT_WARNING)
     return value
+
+
+def _ask_demo_certificate(ctx):
+    """True: use the demo certificate (see CERT_QUESTION)."""
+    return (yield from ask_yes_no(ctx, CERT_QUESTION, True))
 
 
 def _entry_flow(ctx, entry, default, profiles, created, is_new):
@@ -121,9 +149,14 @@ def _entry_flow(ctx, entry, default, profiles, created, is_new):
     if (yield from ask_yes_no(ctx, "Do you wish to apply a specific TLS setting for this domain?", entry["tls"] is not None)):
         result["tls"] = yield from _ask_tls(ctx, eff("tls"))
     tls = result["tls"] if result["tls"] is not None else default["tls"]
-    if tls != "off":
+    # DANE: from 12.0 only (phoebe1200/cli/ctor/destconfig.py adds "wish to configure DANE Support" and
+    # "choose a DANE option"; phoebe1100 has neither); asked only when TLS is not No: reconstructed condition
+    if tls != "off" and ctx.app.release.dane:
         if (yield from ask_yes_no(ctx, "Do you wish to configure DANE Support for this domain?", entry["dane"] is not None)):
             result["dane"] = yield from _ask_listed(ctx, "Please choose a DANE option:", dc.DANE, eff("dane"))
+    if result["tls"] not in (None, "off") and not (yield from _ask_demo_certificate(ctx)):
+        result["tls"] = None      # reconstructed: N leaves the domain without its own TLS (and DANE) setting
+        result["dane"] = None
     if (yield from ask_yes_no(ctx, "Do you wish to apply a specific bounce verification address tagging setting for this domain?",
                               entry["bounce_verification"] is not None)):
         result["bounce_verification"] = yield from ask_yes_no(
@@ -232,13 +265,18 @@ def _op_default(ctx):
     entry["max_messages_per_connection"] = yield from ask_int(
         ctx, "Enter the maximum number of messages per connection.", current["max_messages_per_connection"], *dc.MESSAGES_RANGE)
     entry["tls"] = yield from _ask_tls(ctx, current["tls"])
-    if entry["tls"] != "off":
+    # "use DANE Support" from 12.0 (phoebe1200/cli/ctor/destconfig.py DEFAULT); 11.0 keeps the stored value
+    if entry["tls"] != "off" and ctx.app.release.dane:
         entry["dane"] = yield from _ask_listed(ctx, "Do you want to use DANE Support?", dc.DANE, current["dane"])
-    else:
+    elif entry["tls"] == "off":
         entry["dane"] = "off"
+    if entry["tls"] != "off" and not (yield from _ask_demo_certificate(ctx)):
+        entry["tls"], entry["dane"] = "off", "off"    # reconstructed (see CERT_QUESTION)
     entry["bounce_verification"] = yield from ask_yes_no(ctx, "Perform bounce verification address tagging?",
                                                          bool(current["bounce_verification"]))
-    entry["bounce_profile"] = yield from _ask_profile(ctx, ctx.table(PROFILES), current["bounce_profile"], created)
+    # No bounce-profile question in DEFAULT: phoebe1411/cli/ctor/destconfig.py default() answers only the
+    # questions listed in docs/asyncos-cli.md §7 (DEFAULT), and an unlisted question would stop the library with
+    # "Unrecognized question"; the default entry keeps its bounce profile (IMPORT or seed change it).
     entry["ip_sort"] = yield from _ask_listed(
         ctx, "Select how you want to sort IP addresses within an MX record:", dc.IP_SORT, current["ip_sort"])
     _save(ctx, dc.domain_entries(table) + [entry], created)
@@ -279,8 +317,10 @@ def _op_detail(ctx):
 
 
 def _op_clear(ctx):
-    if (yield from ask_yes_no(ctx, "Are you sure you want to delete all of the configured entries?", False)):
-        _save(ctx, [dc.default_entry(ctx.table(TABLE))])
+    # No confirmation: phoebe1411/cli/ctor/destconfig.py (all) sends CLEAR and one empty line, then expects the
+    # main prompt (docs/asyncos-cli.md §7).
+    _save(ctx, [dc.default_entry(ctx.table(TABLE))])
+    yield from ()
 
 
 def _op_import(ctx):

@@ -1,4 +1,12 @@
-"""``filters``: message filters (docs/asyncos-cli.md, "filters and the filter language"); the language checker is ``message_filters.py``."""
+"""``filters``: message filters (docs/asyncos-cli.md §9); the language checker is ``message_filters.py``.
+
+Sources of the texts printed here: the verbs, ``No logs currently configured``, ``Invalid filter range``,
+``Invalid filter name``, ``Invalid filename``, ``the file <f> does not exist``, ``pick a different encoding``,
+the LIST columns and two header lines: phoebe1411/cli/ctor/filters.py (all releases) and the user guides;
+the NEW intro line, raw script lines, ``1 filters added.`` and the NEW/IMPORT-only menu without filters:
+technote 118145; no summary line before the menu: inferred from the library's LIST parser; everything else
+(descriptions, other questions and messages, DETAIL layout, the export file) is reconstructed (lab/README.md, "filters").
+"""
 
 from .. import message_filters as mf
 from ..dialog import Ask, ask, menu, question_text
@@ -21,7 +29,11 @@ FILTERS_MENU = (
     ("ROLLOVERNOW", "Roll over a filter log file."),
 )
 
-SCRIPT_QUESTION = question_text("Enter filter script.  Enter '.' on its own line to end.")
+# Technote 118145 (and phoebe1411/cli/ctor/filters.py (all): NEW sends the script and a "." line in one write):
+# the CLI prints this line and then reads raw script lines with no prompt until a line holding only ".".
+SCRIPT_INTRO = "Enter filter script. Enter '.' on its own line to end.\n"
+# Technote 118145: on an appliance without filters the menu offers only NEW and IMPORT.
+EMPTY_MENU_VERBS = ("NEW", "IMPORT")
 RANGE_TEXT = "Enter the filter name, number, or range:"
 ENCODINGS = ("US-ASCII", "UTF-8", "ISO-8859-1")
 HEADER = ["Num Active Valid Name", "=== ====== ===== ===="]
@@ -66,13 +78,13 @@ def _ask_selection(ctx, filters, text, default=None, allow_all=True):
 
 
 def _read_script(ctx):
-    """Script lines up to a line holding only ``.`` (continuation lines are asked with ``[]> `` and no blank line)."""
+    """Script lines up to a line holding only ``.``: after the intro line, no prompt at all (technote 118145)."""
     lines, asked = [], False
     while True:
         if ctx.preanswers:
             line = ctx.preanswers.pop(0)
         else:
-            line = yield Ask("[]> " if asked else SCRIPT_QUESTION, gap=not asked)
+            line = yield Ask("" if asked else SCRIPT_INTRO, gap=not asked)
             asked = True
         if line.strip() == ".":
             return "\n".join(lines)
@@ -87,7 +99,8 @@ def _new(ctx, filters):
         ctx.error(str(exc))
         return
     ctx.set_table(TABLE, filters + added)
-    ctx.out(f"{_plural(len(added), 'filter')} added.\n")
+    # "1 filters added." (technote 118145: the count is followed by "filters" also for one filter)
+    ctx.out(f"{len(added)} filters added.\n")
 
 
 def _delete(ctx, filters):
@@ -238,8 +251,12 @@ def filters_command(ctx):
         return
     while True:
         filters = ctx.table(TABLE)
-        summary = [f"There are currently {len(filters)} filters defined."]
-        verb = yield from menu(ctx, summary, FILTERS_MENU)
+        # No summary line before the menu: the library's LIST parser (phoebe1411/cli/ctor/filters.py
+        # _parse_list_output) takes the text after the echoed LIST up to "Choose the operation " and drops its
+        # first two and its last line, so exactly one (blank) line separates the rows from the menu (an inference;
+        # reconstructed where no listing precedes).  Menu descriptions: reconstructed (verbs: the library).
+        options = FILTERS_MENU if filters else [item for item in FILTERS_MENU if item[0] in EMPTY_MENU_VERBS]
+        verb = yield from menu(ctx, [], options)
         if not verb:
             return
         result = OPERATIONS[verb](ctx, filters)

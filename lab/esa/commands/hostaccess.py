@@ -1,5 +1,16 @@
 """``listenerconfig > EDIT <listener> > HOSTACCESS``: sender groups and mail flow policies
-(docs/asyncos-cli.md, "listenerconfig: HAT and RAT").
+(docs/asyncos-cli.md §8).
+
+Sources of the texts printed here: the HAT verbs (with RESET) and the NEW chooser, the sender-group verbs
+(NEW, DELETE, MOVE, COUNTRY, POLICY, PRINT, RENAME; EXTERNAL THREAT FEED SOURCE from 12.0), the COUNTRY/threat-feed
+verbs ADD/DELETE/PRINT, ``Add anyway?``, the parameter-question substrings of ``EditHatParameters`` (13.8.7+:
+SDR, Outbreak Filters, Advanced Phishing Protection, Graymail, Content Filters, Message Filters) and the heading
+``Default Policy Parameters``: phoebe1100/phoebe1200/phoebe1387/phoebe1411 ``cli/ctor/listenerconfig.py``; the
+two count lines and the policy names: the *CLI Reference Guide for AsyncOS 9.7* p. 3-263 transcript; member
+forms: the user guides' sender-group table; error prefixes (``Invalid IP or IP range``, ``A CIDR address is an
+IP``, ``A hostname must ``, ``The value must``, ``You must enter a``, ``That value is not valid``, ``Please
+answer``): clictorbase.py's error list.  Everything else (whole lines, summary labels, descriptions, the other
+error texts) is reconstructed (lab/README.md, "listenerconfig > EDIT > HOSTACCESS").
 
 Levels: HOSTACCESS menu > (EDIT of a sender group) sender-group menu.  Every completed change is one
 pending write of the ``listeners`` table.
@@ -19,20 +30,28 @@ HAT_MENU = (
     ("PRINT", "Display the table."),
     ("IMPORT", "Import a table from a file."),
     ("EXPORT", "Export the table to a file."),
-    ("CLEAR", "Remove all entries."),
+    # RESET (not CLEAR) in every release directory: phoebe1100..phoebe1411/cli/ctor/listenerconfig.py,
+    # listenerconfigEditHostaccess.clear() sends RESET (docs/asyncos-cli.md §8); description reconstructed
+    ("RESET", "Remove all entries."),
 )
+# Verbs and their order: phoebe1411/cli/ctor/listenerconfig.py listenerconfigEditHostaccess (all releases);
+# the descriptions are reconstructed.
 
+# Sender-group menu verbs: listenerconfigEditHostaccessEditSenderGroup in phoebe1100/cli/ctor/listenerconfig.py
+# (NEW, DELETE, MOVE, COUNTRY, POLICY, PRINT, RENAME) and, from 12.0, EXTERNAL THREAT FEED SOURCE
+# (phoebe1200/cli/ctor/listenerconfig.py); docs/asyncos-cli.md §8.  Descriptions and the order of the listing
+# are reconstructed (the library records only the verbs).
 GROUP_MENU = (
     ("NEW", "Add a new host."),
     ("DELETE", "Remove a host."),
     ("MOVE", "Reorder the hosts."),
+    ("COUNTRY", "Configure the countries of this sender group."),
+    ("EXTERNAL THREAT FEED SOURCE", "Configure the external threat feed sources of this sender group."),
     ("POLICY", "Change the policy settings and options."),
     ("PRINT", "Display the current definition."),
     ("RENAME", "Rename this sender group."),
-    ("COMMENT", "Change the comment of this sender group."),
-    ("VERIFY", "Configure DNS host verification."),
 )
-ALL_GROUP_VERBS = ("POLICY", "PRINT", "COMMENT")
+ALL_GROUP_VERBS = ("POLICY", "PRINT")     # reconstructed: ALL has no hosts, countries or feeds of its own
 
 HOSTS_QUESTION = question_text([
     "Enter the senders to add to this sender group.",
@@ -70,6 +89,24 @@ _LABELS = (
     ("smtpauth_allow", "Allow SMTP Authentication"),
     ("smtpauth_requiretls", "Require TLS To Offer SMTP Authentication"),
 )
+# 13.8.7+ scanning parameters (labels reconstructed; the questions: phoebe1387/cli/ctor/listenerconfig.py
+# EditHatParameters._edit_hat_params, C8-C13 of docs/asyncos-cli.md §8)
+_SCAN_LABELS = (
+    ("sdr_check", "Sender Domain Reputation Scanning"),
+    ("outbreak_check", "Outbreak Filters Enabled"),
+    ("phishing_check", "Advanced Phishing Protection Scanning"),
+    ("graymail_check", "Graymail Scanning"),
+    ("content_filters", "Content Filters Enabled"),
+    ("message_filters", "Message Filters Enabled"),
+)
+SCAN_QUESTIONS = (
+    ("sdr_check", "Would you like to enable Sender Domain Reputation scanning?"),
+    ("outbreak_check", "Would you like to enable Outbreak Filters?"),
+    ("phishing_check", "Would you like to enable Advanced Phishing Protection scanning?"),
+    ("graymail_check", "Would you like to enable Graymail scanning?"),
+    ("content_filters", "Would you like to enable Content Filters?"),
+    ("message_filters", "Would you like to enable Message Filters?"),
+)
 
 
 # -- storage -----------------------------------------------------------------------
@@ -104,9 +141,14 @@ def display_value(key, value):
     return str(value)
 
 
-def _summary(hat):
+def _summary(hat, release):
+    # heading "Default Policy Parameters": the unused end text of EditHatParameters (phoebe1411/cli/ctor/
+    # listenerconfig.py); the rest of the block is reconstructed
+    labels = _LABELS
+    if release.hat_scan_params:
+        labels = _LABELS[:9] + _SCAN_LABELS + _LABELS[9:]
     lines = ["Default Policy Parameters", "=========================="]
-    lines += [f"{label}: {display_value(key, hat['default_policy'][key])}" for key, label in _LABELS]
+    lines += [f"{label}: {display_value(key, hat['default_policy'][key])}" for key, label in labels]
     lines += ["", f"There are currently {len(hat['policies'])} policies defined.",
               f"There are currently {len(hat['sender_groups'])} sender groups."]
     return lines
@@ -364,6 +406,10 @@ class _Wizard:
         yield from self.flag("use_sb", "Would you like to use SenderBase for flow control by default?")
         yield from self.flag("spam_check", "Would you like to enable anti-spam scanning?")
         yield from self.flag("virus_check", "Would you like to enable anti-virus scanning?")
+        if self.ctx.app.release.hat_scan_params:
+            # from 13.8.7: after anti-virus, before TLS (phoebe1387/cli/ctor/listenerconfig.py, segment C)
+            for key, text in SCAN_QUESTIONS:
+                yield from self.flag(key, text)
         yield from self.tls()
         yield from self.smtpauth()
         return self.values
@@ -482,8 +528,10 @@ def _export(ctx, _name, hat):
 
 
 def _clear(ctx, name, hat):
-    if not (yield from ask_yes_no(ctx, "Are you sure you want to remove all entries?", False)):
-        return
+    # RESET without a confirmation: the library sends the verb alone and then empty lines
+    # (phoebe1411/cli/ctor/listenerconfig.py, listenerconfigEditHostaccess.clear()); what it leaves
+    # (ALL and the policy ALL uses) is reconstructed
+    yield from ()
     everyone = hat["sender_groups"][-1]
     hat["sender_groups"] = [everyone]
     hat["policies"] = [item for item in hat["policies"] if item["name"] == everyone["policy"]]
@@ -491,14 +539,14 @@ def _clear(ctx, name, hat):
 
 
 HAT_OPERATIONS = {"NEW": _new, "EDIT": _edit, "DELETE": _delete, "MOVE": _move, "DEFAULT": _default, "PRINT": _print,
-                  "IMPORT": _import, "EXPORT": _export, "CLEAR": _clear, "RESET": _clear}
+                  "IMPORT": _import, "EXPORT": _export, "RESET": _clear}
 
 
 def hostaccess(ctx, name):
     """The HOSTACCESS menu of listener ``name``."""
     while True:
         hat = _load(ctx, name)
-        verb = yield from menu(ctx, _summary(hat), HAT_MENU, hidden=("RESET",))
+        verb = yield from menu(ctx, _summary(hat, ctx.app.release), HAT_MENU)
         if not verb:
             return
         yield from HAT_OPERATIONS[verb](ctx, name, hat)
@@ -561,7 +609,12 @@ def _group_move_host(ctx, _hat, item):
 
 
 def _group_policy(ctx, hat, item):
+    # POLICY: a list selection, then the "change parameters" yes/no and, if yes, the parameter questions
+    # (listenerconfigEditHostaccessEditSenderGroup.policy in phoebe1411/cli/ctor/listenerconfig.py).  That the
+    # list holds the named policies and the parameters are those of the chosen policy is reconstructed.
     item["policy"] = yield from _ask_group_policy(ctx, hat, item["policy"])
+    if (yield from ask_yes_no(ctx, "Do you want to change the parameters of this host access policy?", False)):
+        yield from _edit_parameters(ctx, hat, hm.find_policy(hat, item["policy"]))
     return True
 
 
@@ -579,24 +632,43 @@ def _group_rename(ctx, hat, item):
     return True
 
 
-def _group_comment(ctx, _hat, item):
-    item["comment"] = yield from _ask_comment(ctx, "Enter a comment for this sender group.", item["comment"])
-    return True
+SUB_MENU = (("ADD", "Add entries."), ("DELETE", "Remove entries."), ("PRINT", "Display the entries."))
 
 
-def _group_verify(ctx, _hat, item):
-    current = item.get("dns_verification") or []
-    chosen = []
-    for key in hm.DNS_VERIFICATION:
-        if (yield from ask_yes_no(ctx, f"Match connecting hosts whose {hm.DNS_LABELS[key]}?", key in current)):
-            chosen.append(key)
-    item["dns_verification"] = chosen
-    return True
+def _not_modelled_menu(ctx, what):
+    """COUNTRY / EXTERNAL THREAT FEED SOURCE: a sub-menu ADD / DELETE / PRINT (verbs: the library's
+    listenerconfigEditHostaccessEditSenderGroupEditCountry / ...Externalthreatfeeds, phoebe1411/cli/ctor/
+    listenerconfig.py; ADD and DELETE take one answer).  The lab does not store countries or feeds:
+    reconstructed texts, ADD/DELETE change nothing."""
+    while True:
+        verb = yield from menu(ctx, [f"There are no {what} in this sender group."], SUB_MENU)
+        if not verb:
+            return False
+        if verb == "PRINT":
+            ctx.page(f"There are no {what} in this sender group.\n")
+            continue
+        if ctx.app.release.colon_prompt:
+            # from 12.0 a ":>" sub-prompt (the form phoebe1200/cli/ctor/clictorbase.py accepts); using it for this
+            # free-text answer is reconstructed.  11.0: the "[]> " form.
+            text = f"Enter the {what} to {verb.lower()}, separated by commas:> "
+        else:
+            text = question_text(f"Enter the {what} to {verb.lower()}, separated by commas.")
+        answer = yield from ask(ctx, text)
+        if answer:
+            ctx.error("This option is not available in the lab.")
+
+
+def _group_country(ctx, _hat, _item):
+    return (yield from _not_modelled_menu(ctx, "countries"))
+
+
+def _group_threat_feed(ctx, _hat, _item):
+    return (yield from _not_modelled_menu(ctx, "external threat feed sources"))
 
 
 GROUP_OPERATIONS = {"NEW": _group_new_hosts, "DELETE": _group_delete_host, "MOVE": _group_move_host,
-                    "POLICY": _group_policy, "PRINT": _group_print, "RENAME": _group_rename,
-                    "COMMENT": _group_comment, "VERIFY": _group_verify}
+                    "COUNTRY": _group_country, "EXTERNAL THREAT FEED SOURCE": _group_threat_feed,
+                    "POLICY": _group_policy, "PRINT": _group_print, "RENAME": _group_rename}
 
 
 def _sender_group(ctx, name, group_name):
@@ -604,6 +676,8 @@ def _sender_group(ctx, name, group_name):
         hat = _load(ctx, name)
         item = hm.find_group(hat, group_name)
         verbs = [entry for entry in GROUP_MENU if group_name != "ALL" or entry[0] in ALL_GROUP_VERBS]
+        if not ctx.app.release.threat_feed:      # phoebe1100 has no EXTERNAL THREAT FEED SOURCE
+            verbs = [entry for entry in verbs if entry[0] != "EXTERNAL THREAT FEED SOURCE"]
         verb = yield from menu(ctx, _group_summary(item), verbs)
         if not verb:
             return

@@ -1,4 +1,9 @@
-"""Cluster-level questions a command asks before its own menu (docs/asyncos-cli.md, "Cluster levels").
+"""Cluster-level questions a command asks before its own menu (docs/asyncos-cli.md §4).
+
+Sources: the NOTICE lines, ``What would you like to do?`` and its three items, ``Choose the mode from which to
+copy settings``, the restriction question: phoebe1411/cli/ctor/handlecluster.py docstrings (all releases);
+the defaults, the re-ask text and when the questions are asked are reconstructed (lab/README.md, "Cluster
+levels").
 
 ``check_cluster_level`` is the lab's ``check_cluster_level()``: a configuration command
 run in a mode whose level does not define the command's table asks what to do.

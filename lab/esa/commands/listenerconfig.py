@@ -1,5 +1,15 @@
-"""``listenerconfig``: listeners and their Recipient Access Tables (docs/asyncos-cli.md,
-"listenerconfig: HAT and RAT").
+"""``listenerconfig``: listeners and their Recipient Access Tables (docs/asyncos-cli.md §8).
+
+Sources of the texts printed here: ``Currently configured listeners:`` and the listing line form
+(``1. allqa (on data1, 172.21.41.1) SMTP TCP Port 25 Private``), the verbs NEW/EDIT/DELETE/SETUP, the listener
+menu verbs, NEW's order (type, name, interface, protocol, port) and its end text ``created.``, the RAT verbs and
+substrings (``recipient address for this entry``, ``action to apply to this address``, ``specify a custom SMTP
+response``, ``receiving control for this entry``, ``to bypass LDAP ACCEPT``, ``to bypass SMTP Call-Ahead``,
+``Enter the address to edit``, ``What access for``, ``could take a while``, ``Recipient Access Table``) and the
+errors ``Please enter a value.``, ``A Recipient Access Table address can be one of the following``:
+phoebe1411/cli/ctor/listenerconfig.py (all release directories; the RAT is unchanged in every release); the
+rest (whole lines, listener screen, descriptions, help lines, ``Listener <name> created.``, the bare ``> ``
+response lines) is reconstructed (lab/README.md, "listenerconfig and RCPTACCESS").
 
 Levels (an empty answer at a menu goes one level up): listeners menu > listener menu > RCPTACCESS menu
 or HOSTACCESS menu (``hostaccess.py``) > sender-group menu.
@@ -9,7 +19,7 @@ import re
 
 from .. import listeners as lm
 from ..hat import factory_hat
-from ..dialog import ask, ask_export, ask_import_text, ask_int, ask_yes_no, menu, question_text
+from ..dialog import Ask, ask, ask_export, ask_import_text, ask_int, ask_yes_no, menu, question_text
 from ..registry import CommandSpec
 from .hostaccess import hostaccess
 from .levels import check_cluster_level
@@ -108,10 +118,17 @@ def _ask_action(ctx, header, current):
 
 
 def _ask_response_text(ctx, current):
+    """Multi-line free text ended by an empty line, each line at a bare ``> `` prompt: the library types the text
+    and an empty line without waiting for ``[]>`` (listenerconfigEditRcptaccess.new, phoebe1411/cli/ctor/
+    listenerconfig.py) and accepts ``^>`` as an input prompt in every release (``_sub_prompt`` in
+    phoebe1100/cli/ctor/clictorbase.py).  The question line and using ``> `` here are reconstructed."""
     lines = []
-    text = question_text("Enter your custom SMTP response. Press Enter on a blank line to finish.")
     while True:
-        line = yield from ask(ctx, text if not lines else "[]> ", gap=not lines)
+        if ctx.preanswers:
+            line = ctx.preanswers.pop(0).strip()
+        else:
+            text = "Enter your custom SMTP response. Press Enter on a blank line to finish.\n> " if not lines else "> "
+            line = (yield Ask(text, gap=not lines)).strip()
         if not line:
             break
         lines.append(line)
@@ -203,7 +220,12 @@ def _rat_print(ctx, listener):
     if len(rat) > PRINT_CONFIRM_OVER:
         if not (yield from ask_yes_no(ctx, "This could take a while. Do you want to continue?", True)):
             return False
-    lines = ["Recipient Access Table"] + [f"{entry['address']} {entry['action']}" for entry in rat]
+    # Only the "<address> <ACTION>" lines: listenerconfigEditRcptaccess.Print (phoebe1411/cli/ctor/
+    # listenerconfig.py, all releases) takes the entries from the text between the echoed PRINT and the next
+    # "Recipient Access Table" line (the menu's heading shown again after a blank line) and requires that blank
+    # line; a heading before the entries would leave it an empty table.  The line form "<address> <ACTION>":
+    # the same parser (the action is the last word).
+    lines = [f"{entry['address']} {entry['action']}" for entry in rat]
     ctx.page("\n".join(lines) + "\n")
     return False
 
@@ -353,6 +375,18 @@ def _op_new(ctx):
         if interface:
             break
         ctx.error(f'That value is not valid: "{answer}".')
+    # "protocol" (L) between the interface and the TCP port: phoebe1411/cli/ctor/listenerconfig.py NEW (all
+    # releases); "Choose a protocol" is the library's substring of listener EDIT > INTERFACE.  The labels come
+    # from the listing's protocol word (SMTP/QMQP); the lab models SMTP listeners only (QMQP refused: reconstructed).
+    protocol_text = question_text(["Choose a protocol.", "1. SMTP", "2. QMQP"], "1")
+    while True:
+        answer = (yield from ask(ctx, protocol_text, default="1")) or "1"
+        if answer.lower() in ("1", "smtp"):
+            break
+        if answer.lower() in ("2", "qmqp"):
+            ctx.error("QMQP listeners are not available in the lab.")
+        else:
+            ctx.error(f'That value is not valid: "{answer}".')
     while True:
         port = yield from ask_int(ctx, "Enter the TCP port for this listener.", 25, 1, 65535)
         if not any(item["interface"] == interface and item["port"] == port for item in listeners):
@@ -361,6 +395,9 @@ def _op_new(ctx):
     listener = {"name": name, "type": kind, "interface": interface, "port": port,
                 "rat": [lm.rat_entry("ALL", "REJECT")] if kind == "public" else None, "hat": factory_hat(kind)}
     ctx.set_table(TABLE, listeners + [listener])
+    # the library's NEW dialogue ends at the text "created." (phoebe1411/cli/ctor/listenerconfig.py, all
+    # releases); the rest of the line is reconstructed
+    ctx.out(f"Listener {name} created.\n")
 
 
 def _op_delete(ctx):

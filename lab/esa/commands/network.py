@@ -1,4 +1,7 @@
-"""``interfaceconfig``: a machine-only command (docs/asyncos-cli.md, "Cluster levels": ``cluster_restrict_level``)."""
+"""``interfaceconfig``: a machine-only command (docs/asyncos-cli.md §4: ``cluster_restrict_level``).
+
+Sources: the restriction question: phoebe1411/cli/ctor/handlecluster.py docstrings (all releases); the
+interface listing, the verbs and ``This option is not available in the lab.`` are reconstructed."""
 
 from ..dialog import menu
 from ..listeners import INTERFACES

@@ -1,4 +1,22 @@
-"""``smtproutes``: permanent SMTP routes (texts: docs/asyncos-cli.md, "smtproutes")."""
+"""``smtproutes``: permanent SMTP routes (texts: docs/asyncos-cli.md §6; the same in every release profile).
+
+Sources of the texts printed here:
+
+* verbs NEW/EDIT (ADD/REPLACE/REMOVE)/DELETE/PRINT/IMPORT/EXPORT/CLEAR, the question substrings (``Enter the
+  domain for which``, ``Enter the destination hosts``, ``the additional destination hosts, separated by
+  commas``, ``the destination you would like to remove``, ``associate an SMTP authentication profile``, EDIT's
+  new-domain question), the DELETE/CLEAR confirmations and the error phrases (``There is a maximum of <n>
+  routes.``, ``The value <d> is already in the routing table.``, ``There is already a default route set.``,
+  ``Routes may not contain more than <n> destinations.``, ``The host <h> already has an alternate port (<p>).``,
+  ``The host <h> is already using the standard port.``, ``entry does not appear to be in the routing table``,
+  ``Error reading file.``, ``Import failed.``, ``Error writing file.``): phoebe1411/cli/ctor/smtproutes.py (all
+  release directories) and keywords/smtp_routes.py; the help lines of the domain/destination questions: that
+  keyword's docstrings;
+* reconstructed: the verb descriptions, ``There are currently N routes defined.`` / ``There are no routes
+  configured.``, the EDIT question and sub-menu summary, the whole question lines around the substrings, the PRINT
+  layout, the file format, the SMTP-auth refusal text, ``Unknown option "<x>".`` (prefix: clictorbase.py's
+  error list) and the other error texts (lab/README.md, "smtproutes").
+"""
 
 from ..dialog import ask, ask_yes_no, menu, question_text
 from ..registry import CommandSpec
@@ -103,13 +121,48 @@ def _op_new(ctx):
             ctx.error(f"The value {domain} is already in the routing table.")
     destinations = yield from _ask_destinations(ctx, _dest_question(
         f"Enter the destination hosts, separated by commas, which you want mail for {domain} to be delivered."))
+    yield from _ask_smtp_auth(ctx)
+    routes.append({"domain": domain, "destinations": destinations})
+    _save(ctx, routes)
+
+
+def _ask_smtp_auth(ctx):
+    """``Do you want to associate an SMTP authentication profile`` (phoebe1411/cli/ctor/smtproutes.py (all): NEW,
+    and after EDIT ADD/REPLACE/REMOVE).  The lab has no SMTP authentication profiles: Y is refused
+    (reconstructed text), so ``associate another``/``disassociate``/``Select the SMTP authentication profile``
+    never follow."""
     while True:
         use_auth = yield from ask_yes_no(ctx, "Do you want to associate an SMTP authentication profile with this route?", False)
         if not use_auth:
-            break
+            return
         ctx.error("No SMTP authentication profiles are configured. Use the smtpauthconfig command to create one.")
-    routes.append({"domain": domain, "destinations": destinations})
-    _save(ctx, routes)
+
+
+def _ask_new_domain(ctx, routes, route):
+    """EDIT: the new domain name before the sub-menu (phoebe1411/cli/ctor/smtproutes.py (all): EDIT answers the
+    route's domain, then the new domain; keywords/smtp_routes.py: "the new domain for which you want to set up a
+    permanent route"; Enter keeps it).  The whole wording (the NEW question's lines with "new") and the errors
+    (those of NEW) are reconstructed."""
+    current = route["domain"]
+    text = question_text([
+        "Enter the new domain for which you want to set up a permanent route.",
+        'Partial hostnames such as ".example.com" are allowed.',
+        'Use "ALL" for the default route.',
+    ], current)
+    while True:
+        answer = yield from ask(ctx, text, default=current)
+        try:
+            domain = canonical_domain(answer or current)
+        except RouteError as exc:
+            ctx.error(str(exc))
+            continue
+        other = _find(routes, domain)
+        if other is None or other is route:
+            return domain
+        if domain == "ALL":
+            ctx.error("There is already a default route set.")
+        else:
+            ctx.error(f"The value {domain} is already in the routing table.")
 
 
 def _ask_existing_domain(ctx, routes, text):
@@ -132,7 +185,9 @@ def _op_edit(ctx):
     route = yield from _ask_existing_domain(ctx, routes, question_text("Enter the domain you wish to edit."))
     if route is None:
         return
-    domain = route["domain"]
+    domain = yield from _ask_new_domain(ctx, routes, route)
+    renamed = domain != route["domain"]
+    route["domain"] = domain
     summary = [f"Destinations for {domain}: {', '.join(route['destinations'])}"]
     verb = yield from menu(ctx, summary, EDIT_MENU)
     if verb == "ADD":
@@ -146,10 +201,15 @@ def _op_edit(ctx):
     elif verb == "REMOVE":
         removed = yield from _ask_removal(ctx, route["destinations"])
         if removed is None:
+            if renamed:
+                _save(ctx, routes)
             return
         route["destinations"].remove(removed)
     else:
+        if renamed:             # reconstructed: a new name alone is kept when the sub-menu is left
+            _save(ctx, routes)
         return
+    yield from _ask_smtp_auth(ctx)
     _save(ctx, routes)
 
 

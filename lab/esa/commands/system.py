@@ -1,8 +1,19 @@
-"""General commands: version, commit, clear, showconfig, saveconfig, exit, help."""
+"""General commands: version, commit, clear, showconfig, saveconfig, exit, help.
+
+Sources of the texts printed here: ``Please enter some comments describing your changes:`` (substrings
+``enter some comments describing your changes:`` / ``lease enter some comments``), ``Do you want to save the
+current configuration for rollback?``, ``no data to commit.``: phoebe1411/cli/ctor/commit.py (all); the whole
+commit lines and ``Changes committed: <date>``: Cisco's AsyncOS 16.0.3 sample deployment script
+(docs/asyncos-cli.md §12 item 1); ``No changes have been made``: phoebe1411/cli/ctor/clearchanges.py; the
+passphrase list: oxidized's AsyncOS model (its options per release: keywords/show_config.py); the saveconfig
+lines: the library's ``S+.xml`` regex (with a backslash) and Cisco's community backup script (docs/asyncos-cli.md §5); the version
+fields: phoebe1411/cli/ctor/version.py.  Reconstructed: the clear confirmation and ``Changes cleared:``, the
+exit warning, the help list, the version values (lab/README.md, "Session", "commit / clear", "showconfig").
+"""
 
 from ..dialog import ask, ask_choice, ask_yes_no, question_text, wrap_lines
 from ..registry import CommandSpec
-from ..xmlconfig import PASSPHRASE_MASK, PASSPHRASE_PLAIN, render_config
+from ..xmlconfig import PASSPHRASE_ENCRYPT, PASSPHRASE_MASK, PASSPHRASE_PLAIN, render_config
 
 PASSPHRASE_OPTIONS = [
     "Mask passphrases (Files with masked passphrases cannot be loaded using\nloadconfig command)",
@@ -12,6 +23,9 @@ PASSPHRASE_OPTIONS = [
 
 
 def version(ctx):
+    # Field names and order: phoebe1411/cli/ctor/version.py (all) and csa/bin/pybot_run (docs/asyncos-cli.md §12
+    # item 3); the value of Version: is the release profile's (lab/esa/releases.py: the N.N.N part follows the
+    # library directory, the build number is reconstructed); all other values are reconstructed.
     app = ctx.app
     lines = [
         "Current Version",
@@ -64,8 +78,14 @@ def _ask_passphrase_option(ctx):
         # Older releases asked "Do you want to mask the passphrase?" ([SARF]): "saveconfig y 1".
         legacy = ctx.preanswers.pop(0).lower()
         if not ctx.preanswers:
-            return PASSPHRASE_MASK if legacy.startswith("y") else PASSPHRASE_PLAIN
-    index = yield from ask_choice(ctx, "Choose the passphrase option:", PASSPHRASE_OPTIONS, default=0)
+            if legacy.startswith("y"):
+                return PASSPHRASE_MASK
+            return PASSPHRASE_PLAIN if ctx.app.release.name == "11.0" else PASSPHRASE_ENCRYPT
+    # Options per release: mask / encrypt / plain in 11.0, mask / encrypt from 12.0 on (the keyword docs
+    # phoebe1100/cli/keywords/show_config.py vs phoebe1200..phoebe1411/cli/keywords/show_config.py;
+    # save_config.py agrees for 11.0 and 13.0-14.1.1; docs/asyncos-cli.md §5).  The item texts: oxidized.
+    options = PASSPHRASE_OPTIONS if ctx.app.release.name == "11.0" else PASSPHRASE_OPTIONS[:2]
+    index = yield from ask_choice(ctx, "Choose the passphrase option:", options, default=0)
     return index + 1
 
 
@@ -83,6 +103,10 @@ def _render(ctx, option):
     info = {
         "model": app.model, "version": app.version, "serial": app.serial, "hostname": app.hostname,
         "password": app.password, "now": ctx.ctime(), "cluster": app.cluster,
+        "hat_scan_params": app.release.hat_scan_params,
+        # sslconfig switches a release does not have (see commands/sslconfig.py) are left out of <ssl>
+        "ssl_hidden": (() if app.release.tls_renegotiation else ("gui_tls_renegotiation", "inbound_tls_renegotiation"))
+        + (() if app.release.ssl_peer_verbs else ("other_client_tlsv10", "peer_cert_fqdn", "peer_cert_x509")),
     }
     return render_config(info, app.committed, option)
 

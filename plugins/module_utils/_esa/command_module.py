@@ -86,13 +86,16 @@ def run(module):
     try:
         client = EsaClient(module)
         client.cluster_mode(cluster_mode)
-        outputs = []
+        outputs, transcripts = [], []
         for spec in specs:
             rules = [Rule(a["prompt"], a["answer"], repeat=a["repeat"], menu=a["menu"], optional=True) for a in spec["answers"]]
-            outputs.append(client.dialogue(spec["command"], rules, write=not module.params["read_only"],
-                                           label="esa_command: %s" % spec["command"])["output"])
+            result = client.dialogue(spec["command"], rules, write=not module.params["read_only"],
+                                     label="esa_command: %s" % spec["command"])
+            outputs.append(result["output"])
+            transcripts.append(result.get("transcript") or [])
     except (EsaError, DialogueError) as exc:
         if not module.params["read_only"]:
             client.discard()
         module.fail_json(msg="command failed: %s" % exc.message)
-    module.exit_json(changed=not module.params["read_only"], stdout=outputs, stdout_lines=[o.splitlines() for o in outputs])
+    module.exit_json(changed=not module.params["read_only"], stdout=outputs, stdout_lines=[o.splitlines() for o in outputs],
+                     transcripts=transcripts)

@@ -17,7 +17,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, release
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.bounce_profiles import check_profiles
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source, check_count
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import TableResource
@@ -201,6 +201,13 @@ def parse(text):
 
 Q_MENU = r"Choose the operation you want to perform:[\s\S]*-\s*DEFAULT\s*-"
 Q_DETAIL_DOMAIN = r"domain you wish to view"
+# NEW/EDIT/DEFAULT with TLS on and only the demo certificate installed (Cisco's CLI test library,
+# ``ctor/destconfig.py``, all releases; docs/asyncos-cli.md §7). Answered "Y": the TLS setting the play asks
+# for then takes effect as planned (the read-back expects it). The demo certificate is only what this
+# appliance presents as a TLS *client*; the encryption, and the check of the remote server's certificate
+# (the "Verify" settings), do not depend on it. "N" would leave the domain in a state the plan cannot
+# predict (the library does not show what the appliance does then).
+Q_DEMO_CERT = r"have not entered a certificate"
 
 
 def _yes(flag):
@@ -223,28 +230,31 @@ def _domain_questions(entry, verb):
          (r"use TLS support", "choose:^%s$" % re.escape(TLS.get(entry["tls"] or "off")), True),
          (r"wish to configure DANE Support", _yes(entry["dane"]), True),
          (r"choose a DANE option", "choose:^%s$" % re.escape(DANE.get(entry["dane"] or "off")), True),
+         (Q_DEMO_CERT, "Y", True) if entry["tls"] not in (None, "off") else None,
          (r"apply a specific bounce verification", _yes(entry["bounce_verification"] is not None), False),
-         (r"Perform bounce verification address tagging", _yes(entry["bounce_verification"]), True),
+         (r"bounce verification address tagging", _yes(entry["bounce_verification"]), True),
          (r"apply a specific bounce profile", _yes(entry["bounce_profile"]), False),
          (r"bounce profile to apply", "choose:^%s$" % re.escape(entry["bounce_profile"] or "Default"), True),
          (r"apply a specific IP sort preference", _yes(entry["ip_sort"]), False),
          (r"sort IP addresses within an MX", "choose:^%s$" % re.escape(IP_SORT.get(entry["ip_sort"] or "prefer_ipv6")), True)]
-    return q
+    return [item for item in q if item]
 
 
 def _default_questions(entry):
-    return [(r"default maximum concurrency limit", str(entry["concurrency_limit"]), False),
-            (r"specify a default recipient limit", _yes(entry["recipient_limit"]), False),
-            (r"measure (the )?recipient limit", str(entry["recipient_minutes"] or ""), True),
-            (r"Enter number of recipients", str(entry["recipient_limit"] or ""), True),
-            (r"to apply the limits for", "choose:%s" % LIMIT_TYPE_CHOICE[entry["limit_type"]], True),
-            (r"limits will be enforced", "choose:%s" % LIMIT_APPLY_CHOICE[entry["limit_apply"]], True),
-            (r"maximum number of messages", str(entry["messages_per_connection"]), False),
-            (r"use TLS support", "choose:^%s$" % re.escape(TLS[entry["tls"]]), False),
-            (r"use DANE Support", "choose:^%s$" % re.escape(DANE[entry["dane"] or "off"]), True),
-            (r"Perform bounce verification address tagging", _yes(entry["bounce_verification"]), False),
-            (r"bounce profile to apply", "choose:^%s$" % re.escape(entry["bounce_profile"]), False),
-            (r"sort IP addresses within an MX", "choose:^%s$" % re.escape(IP_SORT[entry["ip_sort"]]), False)]
+    q = [(r"default maximum concurrency limit", str(entry["concurrency_limit"]), False),
+         (r"specify a default recipient limit", _yes(entry["recipient_limit"]), False),
+         (r"measure (the )?recipient limit", str(entry["recipient_minutes"] or ""), True),
+         (r"Enter number of recipients", str(entry["recipient_limit"] or ""), True),
+         (r"to apply the limits for", "choose:%s" % LIMIT_TYPE_CHOICE[entry["limit_type"]], True),
+         (r"limits will be enforced", "choose:%s" % LIMIT_APPLY_CHOICE[entry["limit_apply"]], True),
+         (r"maximum number of messages", str(entry["messages_per_connection"]), False),
+         (r"use TLS support", "choose:^%s$" % re.escape(TLS[entry["tls"]]), False),
+         (r"use DANE Support", "choose:^%s$" % re.escape(DANE[entry["dane"] or "off"]), True),
+         (Q_DEMO_CERT, "Y", True) if entry["tls"] != "off" else None,
+         (r"verification address tagging", _yes(entry["bounce_verification"]), False),
+         (r"bounce profile to apply", "choose:^%s$" % re.escape(entry["bounce_profile"]), True),   # not in the library's DEFAULT map (docs §7)
+         (r"sort IP addresses within an MX", "choose:^%s$" % re.escape(IP_SORT[entry["ip_sort"]]), False)]
+    return [item for item in q if item]
 
 
 def _read_script():
@@ -316,6 +326,8 @@ class DestinationControls(TableResource):
                 script.menu("destconfig menu", Q_MENU, "NEW" if verb == "create" else "EDIT", operation=True)
                 questions = _domain_questions(entry, verb)
             for pattern, answer, optional in questions:
+                if "DANE" in pattern and not self.release.asks(release.DANE):
+                    continue    # 11.0 has no DANE questions (ctor/destconfig.py, phoebe1100)
                 script.ask(pattern, answer, optional=optional)
         return script.menu("destconfig menu", Q_MENU, "")
 

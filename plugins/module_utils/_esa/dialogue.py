@@ -20,8 +20,18 @@ import re
 
 PAGER = "-Press Any Key For More-"
 
-MAIN_PROMPT_RE = re.compile(r"(?:^|\n)(?P<prompt>(?:\((?P<level>Cluster|Group|Machine) (?P<name>[^)\n]+)\)|(?P<host>[\w.-]+))>)\s*$")
-QUESTION_RE = re.compile(r"\[(?P<default>[^\]\n]*)\]>\s*$")
+# Prompts (docs/asyncos-cli.md §1, from Cisco's CLI test library ``sal/multiprompt.py`` and
+# ``ctor/clictorbase.py``): the main prompt is ``host> ``, the hostname without its last label followed by
+# ``>`` (the same pattern), ``(Cluster|Group|Machine x)> `` and, in a published transcript, ``host (SERVICE)> ``.
+MAIN_PROMPT_RE = re.compile(
+    r"(?:^|\n)(?P<prompt>(?:\((?P<level>Cluster|Group|Machine) (?P<name>[^)\n]+)\)"
+    r"|(?P<host>[A-Za-z0-9][\w.-]*)(?: \((?P<service>[^)\n]+)\))?)>)[ \t]*$")
+# Sub-prompts (questions): ``[...]> `` with any default, a bare ``>`` at the start of a line (free-text
+# input) and, from 12.0, any line containing ``:>``.
+QUESTION_RE = re.compile(r"(?:\[(?P<default>[^\]\n]*)\]>|^>|^[^\n]*:>)[ \t]*$", re.MULTILINE)
+# Questions after which the CLI takes raw lines with no prompt at all: the filter script (technote 118145,
+# ``ctor/filters.py``) and a custom SMTP response text (``ctor/listenerconfig.py``).
+PROMPTLESS_RE = re.compile(r"(?:Enter '\.' on its own line to end\.?|Enter your custom SMTP response[^\n]*)[ \t]*$")
 
 # Error texts. The value errors are the substrings that Cisco's own test
 # library maps to errors (docs/asyncos-cli.md, "Errors"); the others are hard
@@ -75,6 +85,27 @@ ERROR_PATTERNS = [
     r"has been marked invalid",
     r"error occurred during processing",
     r"An application fault occurred",
+    r"The IP address must be 4 numbers",
+    r"The IP cannot start with 127 or 0",
+    r"A hostname is ",
+    r"The address must be an email",
+    r"An http/https URL must consist",
+    r"The password must be",
+    r"cannot access this command",
+    # destconfig (docs/asyncos-cli.md §7)
+    r"was not found in the destination",
+    r"No destination control table action for",
+    r"Invalid profile name",
+    # listenerconfig, HAT and RAT (§8); the three "Connecting host PTR ..." phrases are left out: they name
+    # sender-group DNS conditions that an appliance may print in a group's own summary
+    r"Please enter a value\.",
+    r"A Recipient Access Table address can be one of the following",
+    r"No policies to edit",
+    r"Invalid selected behavior:",
+    # filters (§9)
+    r"the file \S+ does not exist",
+    r"pick a different encoding",
+    r"Invalid filename",
     # bounceconfig (docs/asyncos-cli.md §11)
     r"Profile name already in use",
     r"The bounce profile name must start with",
@@ -109,6 +140,10 @@ class Rule(object):
     ``choose:<regex>`` is replaced by the number of the first numbered option
     (``3. Something``) of the question whose text matches the regex.
 
+    ``block=True``: the answers are lines typed one after the other with no prompt between them (the filter
+    script and its ``.`` line, a custom SMTP response and its empty line); they are sent as one block
+    (``send_block``) when the question is asked, once.
+
     Operations whose questions depend on the values (a question asked only
     when another was answered yes) use groups: each answer of a ``phase`` rule
     (the menu that starts an operation) opens the next group, and a rule with
@@ -116,7 +151,7 @@ class Rule(object):
     """
 
     def __init__(self, pattern, answers=None, repeat=False, optional=False, menu=False, secret=False, name=None, fail=None,
-                 group=None, phase=False):
+                 group=None, phase=False, block=False):
         if answers is None:
             answers = []
         if not isinstance(answers, (list, tuple)):
@@ -132,11 +167,14 @@ class Rule(object):
         self.fail = fail
         self.group = group
         self.phase = phase
+        self.block = block
         self.used = 0
         if fail:
             self.optional = True
 
     def matches(self, question):
+        if self.block:
+            return bool(self.regex.search(question)) and self.used < 1
         return bool(self.regex.search(question)) and (self.fail or self.repeat or self.used < len(self.answers))
 
     def next_answer(self):
@@ -146,26 +184,62 @@ class Rule(object):
 
     @property
     def complete(self):
+        if self.block:
+            return self.optional or self.used >= 1
         return self.optional or self.repeat or self.used >= len(self.answers)
 
     def to_dict(self):
         return dict(pattern=self.pattern, answers=list(self.answers), repeat=self.repeat, optional=self.optional,
-                    menu=self.menu, secret=self.secret, name=self.name, fail=self.fail, group=self.group, phase=self.phase)
+                    menu=self.menu, secret=self.secret, name=self.name, fail=self.fail, group=self.group, phase=self.phase, block=self.block)
 
     @classmethod
     def from_dict(cls, data):
         return cls(data["pattern"], data["answers"], repeat=data.get("repeat", False), optional=data.get("optional", False),
                    menu=data.get("menu", False), secret=data.get("secret", False), name=data.get("name"), fail=data.get("fail"),
-                   group=data.get("group"), phase=data.get("phase", False))
+                   group=data.get("group"), phase=data.get("phase", False), block=data.get("block", False))
+
+
+# A numbered-list item: ``N. text``, ``N) text``, ``N: text`` or ``N  text`` (Cisco's library's list parser,
+# docs/asyncos-cli.md §1 "Numbered lists").
+OPTION_RE = re.compile(r"^\s*(\d+)(?:[.):]|\s{2})\s*(.+?)\s*$", re.MULTILINE)
 
 
 def choose_option(question, pattern):
-    """The number of the first ``N. text`` option whose text matches ``pattern``."""
+    """The number of the first numbered option (``N. text``, ``N) text`` ...) whose text matches ``pattern``."""
     regex = re.compile(pattern, re.IGNORECASE)
-    for match in re.finditer(r"^\s*(\d+)\.\s*(.+?)\s*$", question, re.MULTILINE):
+    for match in OPTION_RE.finditer(question):
         if regex.search(match.group(2)):
             return match.group(1)
     raise DialogueError("no option matching %r in: %s" % (pattern, question), question=question)
+
+
+TLS_VERSION_RE = re.compile(r"(?:TLS\s*v?|\bv)(1(?:\.[0-3])?)(?![.\d])", re.IGNORECASE)
+
+
+def tls_versions(label):
+    """The TLS versions a method-list label names: ``TLS v1/TLS v1.2`` -> {"1.0", "1.2"}; SSL is ``ssl``."""
+    versions = set()
+    for match in TLS_VERSION_RE.finditer(label):
+        version = match.group(1)
+        versions.add(version if "." in version else "1.0")
+    if re.search(r"SSL\s*v?[23]", label, re.IGNORECASE):
+        versions.add("ssl")
+    return versions
+
+
+def choose_tls_method(question, wanted):
+    """The number of the sslconfig method-list item that enables exactly the TLS versions ``wanted``
+    (``1.1,1.2``). The labels differ between releases (``TLS v1.2``, ``TLS v1/TLS v1.2``, ``TLS v1.0``;
+    docs/asyncos-cli.md §10), so items are compared by the versions they name, not by their text."""
+    want = set(v.strip() for v in wanted.split(",") if v.strip())
+    options = []
+    for match in re.finditer(OPTION_RE, question):
+        options.append((match.group(1), match.group(2)))
+        if tls_versions(match.group(2)) == want:
+            return match.group(1)
+    raise DialogueError("no TLS method item enables exactly TLS %s; the appliance offers: %s"
+                        % (", ".join(sorted(want)), "; ".join("%s. %s" % o for o in options) or question),
+                        question=question)
 
 
 def normalise(text):
@@ -184,10 +258,13 @@ def classify(text):
     stripped = text.rstrip()
     if stripped.endswith(PAGER):
         return "pager", None
+    stripped = remove_pager(stripped).rstrip()
     match = MAIN_PROMPT_RE.search(stripped)
     if match:
         return "main", match.group("prompt")
-    if QUESTION_RE.search(stripped):
+    # only the last line can be the prompt: a listing's lines that end in ``]>`` or ``:>`` are not questions
+    last_line = stripped.rsplit("\n", 1)[-1]
+    if QUESTION_RE.search(last_line) or PROMPTLESS_RE.search(last_line):
         return "question", question_text(stripped)
     return None, None
 
@@ -230,6 +307,17 @@ def drop_echo(text, sent):
     return text.lstrip("\n") if not sent else text
 
 
+def _drop_block_echo(text, lines):
+    """Remove the echo of a block's lines at the start of ``text``."""
+    out = normalise(text).split("\n")
+    for line in lines:
+        if out and out[0].strip() == line.strip():
+            out.pop(0)
+        else:
+            break
+    return "\n".join(out)
+
+
 def _before_question(chunk):
     """Output printed before the question block."""
     text = normalise(chunk).rstrip()
@@ -238,7 +326,28 @@ def _before_question(chunk):
 
 
 def remove_pager(text):
-    return "\n".join(line for line in normalise(text).split("\n") if line.strip() != PAGER)
+    """Drop the pager text wherever it is (a line of its own, or before a redrawn line)."""
+    lines = []
+    for line in normalise(text).split("\n"):
+        if PAGER in line:
+            line = line.replace(PAGER, "")
+            if not line.strip():
+                continue
+            line = line.lstrip()
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def send_block(send, lines):
+    """Type ``lines`` without waiting for a prompt between them; the output up to the next prompt.
+
+    A transport that can write several lines at once (``send.multiline``, the cliconf plugin) gets them in one
+    write, as Cisco's library sends a filter script with its ``.`` line. Otherwise each line is sent on its own
+    and the outputs are joined (an in-process engine answers a line without a prompt with nothing).
+    """
+    if getattr(send, "multiline", False):
+        return send("\n".join(lines))
+    return "".join(send(line) or "" for line in lines)
 
 
 def run_dialogue(send, command, rules=None, max_steps=2000):
@@ -259,14 +368,20 @@ def run_dialogue(send, command, rules=None, max_steps=2000):
     group = -1
     sent = command
     raw = send(command)
+    paged = ""      # output before a pager stop: part of the next question or listing
     for dummy in range(max_steps):
         chunk = drop_echo(raw, sent)
         kind, detail = classify(chunk)
         if kind == "pager":
-            output.append(remove_pager(chunk))
+            # the pager can stop any output, a question's list included: keep the text and go on
+            paged += remove_pager(chunk).strip("\n") + "\n"
             sent = ""
             raw = send("")
             continue
+        if paged:
+            chunk = paged + chunk.lstrip("\n")
+            paged = ""
+            kind, detail = classify(chunk)
         error = find_error(chunk)
         if error:
             raise DialogueError(error, question=last_question, transcript=transcript)
@@ -294,11 +409,25 @@ def run_dialogue(send, command, rules=None, max_steps=2000):
         if rule.fail:
             raise DialogueError(rule.fail, question=detail, transcript=transcript)
         output.append(_before_question(chunk))
-        answer = rule.next_answer()
         if rule.phase:
             group += 1
+        if rule.block:
+            rule.used += 1
+            lines = [str(line) for line in rule.answers]
+            for number, line in enumerate(lines):
+                transcript.append(dict(question=detail if number == 0 else "(typed without a prompt)",
+                                       answer="********" if rule.secret else line))
+            last_question, last_rule, sent = detail, rule, lines[-1] if len(lines) == 1 else None
+            raw = send_block(send, lines)
+            if sent is None:
+                raw = _drop_block_echo(raw, lines)
+                sent = ""
+            continue
+        answer = rule.next_answer()
         if answer.startswith("choose:"):
             answer = choose_option(detail, answer[len("choose:"):])
+        elif answer.startswith("choose-tls:"):
+            answer = choose_tls_method(detail, answer[len("choose-tls:"):])
         transcript.append(dict(question=detail, answer="********" if rule.secret else answer))
         last_question, last_rule, sent = detail, rule, answer
         raw = send(answer)

@@ -22,6 +22,7 @@ import re
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import hat
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import Snapshot
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.release import POLICY_SCANNERS
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import choose
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.sender_groups import (
     NAME_RE, NAME_RULE, Q_KIND, HatKind)
@@ -60,7 +61,7 @@ Q_COMMENT = r"Enter a comment for this policy"
 Q_EDIT = r"Choose the policy to edit"
 Q_DELETE = r"Choose the policy to delete"
 WIZARD = {
-    "max_message_size": r"Enter the maximum message size",
+    "max_message_size": r"maximum message size",
     "max_concurrency": r"maximum number of concurrent connections",
     "max_messages_per_connection": r"maximum number of messages per connection",
     "max_recipients_per_message": r"maximum number of recipients per message",
@@ -74,6 +75,17 @@ WIZARD = {
     "require_tls_for_smtp_auth": r"Require TLS to offer SMTP authentication",
 }
 Q_DEMO_CERT = r"use the demo certificate"
+# From 13.8.7 the parameter questions add these after anti-virus and before TLS (Cisco's CLI test library,
+# phoebe1387-1411 ctor/listenerconfig.py, segment C; docs/asyncos-cli.md §8). The driver manages none of them:
+# each is answered with Enter, which keeps the policy's current value (the listener default for a new one).
+SCANNER_QUESTIONS = (
+    r"enable Sender Domain Reputation scanning",
+    r"enable (?:Virus )?Outbreak Filters\?",
+    r"enable Advanced Phishing Protection scanning",
+    r"enable Graymail scanning",
+    r"enable Content Filters\?",
+    r"enable Message Filters\?",
+)
 
 
 class PolicyError(ValueError):
@@ -286,17 +298,17 @@ class MailFlowPolicies(HatKind):
             name = entry["name"]
             current = have.get(name.lower())
             if verb == "delete":
-                self.hat_menu(script, "DELETE").ask(Q_KIND, "choose:Policy").ask(Q_DELETE, choose(name, "$"))
+                self.hat_menu(script, "DELETE").ask(Q_KIND, "choose:Policy", optional=True).ask(Q_DELETE, choose(name, "$"))
                 continue
             if verb == "create":
                 self.hat_menu(script, "NEW").ask(Q_KIND, "choose:Policy").ask(Q_NAME, name)
                 change = bool(entry["parameters"]) or bool(entry.get("comment"))
             else:
-                self.hat_menu(script, "EDIT").ask(Q_KIND, "choose:Policy").ask(Q_EDIT, choose(current["name"] if current else name, "$"))
+                self.hat_menu(script, "EDIT").ask(Q_KIND, "choose:Policy", optional=True).ask(Q_EDIT, choose(current["name"] if current else name, "$"))
                 change = current is None or current.get("parameters") != entry["parameters"] or current.get("comment") != entry.get("comment")
             script.ask(Q_BEHAVIOR, choose(BEHAVIORS[entry["behavior"]])).ask(Q_CHANGE, "Y" if change else "N")
             if change:
-                wizard(script, entry["parameters"])
+                wizard(script, entry["parameters"], self.release)
                 script.ask(Q_COMMENT, entry.get("comment") or ("-" if current and current.get("comment") else ""))
         return self.close_script(script)
 
@@ -317,8 +329,9 @@ def _yes_no(value):
     return "default" if value is None else ("Y" if value else "N")
 
 
-def wizard(script, params):
-    """Answer every question of the policy parameter wizard (``default`` = no override)."""
+def wizard(script, params, release=None):
+    """Answer every question of the policy parameter wizard (``default`` = no override); ``release`` (a
+    ``release.Release``) adds the questions of 13.8.7 and later."""
     for name in ("max_message_size", "max_concurrency", "max_messages_per_connection", "max_recipients_per_message"):
         value = params.get(name)
         script.ask(WIZARD[name], "default" if value is None else str(value))
@@ -333,6 +346,9 @@ def wizard(script, params):
             script.ask(enable, "Y").ask(number, str(value))
     for name in ("senderbase_flow_control", "anti_spam", "anti_virus"):
         script.ask(WIZARD[name], _yes_no(params.get(name)))
+    if release is None or release.asks(POLICY_SCANNERS):
+        for pattern in SCANNER_QUESTIONS:
+            script.ask(pattern, "", optional=True)
     tls = params.get("tls")
     if tls is None:
         script.ask(WIZARD["tls"], "default")

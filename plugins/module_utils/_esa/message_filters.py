@@ -24,10 +24,14 @@ from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
 
 COMMAND = "filters"
-Q_MENU = r"Choose the operation you want to perform:[\s\S]*-\s*ROLLOVERNOW\s*-"
+# The filters menu; on an appliance without filters it offers only NEW and IMPORT (technote 118145).
+Q_MENU = r"Choose the operation you want to perform:[\s\S]*-\s*NEW\s*-"
+Q_MENU_FULL = r"Choose the operation you want to perform:[\s\S]*-\s*DETAIL\s*-"
+Q_MENU_EMPTY = r"Choose the operation you want to perform:(?![\s\S]*-\s*DETAIL\s*-)"
 Q_RANGE = r"Enter the filter name, number, or range"
-Q_SCRIPT = r"Enter filter script"
-Q_MORE = r"^\[\]>$"
+# NEW: the script is typed with no prompt per line, ended by a line holding only "." (technote 118145;
+# Cisco's CLI test library, ctor/filters.py, sends the script and the "." in one write).
+Q_SCRIPT = r"Enter filter script|on its own line to end"
 Q_ATTRIBUTE = r"attribute to set"
 Q_MOVE = r"filter name, number, or range to move"
 Q_BEFORE = r"filter to insert before"
@@ -88,9 +92,10 @@ def parse(text):
 
 
 def _read_script():
-    # with no filters defined, DETAIL asks nothing
-    return Script(COMMAND).menu("filters menu", Q_MENU, "DETAIL", operation=True).ask(Q_RANGE, "all", optional=True) \
-        .menu("filters menu", Q_MENU, "").extend_rules(cluster.read_rules("Message filters"))
+    # Without filters the menu offers only NEW and IMPORT (technote 118145): leave it, nothing to read.
+    return Script(COMMAND).menu("filters menu", Q_MENU_FULL, "DETAIL", operation=True, optional=True) \
+        .ask(Q_RANGE, "all", optional=True).menu("filters menu", Q_MENU_FULL, "", optional=True) \
+        .menu("empty filters menu", Q_MENU_EMPTY, "", optional=True).extend_rules(cluster.read_rules("Message filters"))
 
 
 def _prepare(output):
@@ -216,8 +221,7 @@ class MessageFilters(TableResource):
                 if verb == "update":
                     script.menu("filters menu", Q_MENU, "DELETE", operation=True).ask(Q_RANGE, name)
                 lines = script_lines(entry)
-                script.menu("filters menu", Q_MENU, "NEW", operation=True).ask(Q_SCRIPT, lines[0]) \
-                    .raw_lines(Q_MORE, lines[1:], name="filter script lines")
+                script.menu("filters menu", Q_MENU, "NEW", operation=True).block(Q_SCRIPT, lines, name="filter script")
                 if not entry["active"]:
                     script.menu("filters menu", Q_MENU, "SET", operation=True).ask(Q_RANGE, name).ask(Q_ATTRIBUTE, "inactive")
         return script.menu("filters menu", Q_MENU, "")

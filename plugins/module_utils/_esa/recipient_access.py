@@ -186,7 +186,7 @@ class RecipientAccess(TableResource):
             if verb == "create":
                 script.menu("RAT menu", Q_RAT_MENU, "NEW", operation=True) \
                     .ask(r"recipient address for this entry", entry["address"]) \
-                    .ask(r"Select the action to apply", "choose:^%s$" % ACTIONS[entry["action"]])
+                    .ask(r"action to apply to this address", "choose:^%s$" % ACTIONS[entry["action"]])
             else:
                 script.menu("RAT menu", Q_RAT_MENU, "EDIT", operation=True) \
                     .ask(r"Enter the address to edit", entry["address"]) \
@@ -195,11 +195,11 @@ class RecipientAccess(TableResource):
             script.ask(r"specify a custom SMTP response", "Y" if has_response else "N", optional=entry["action"] == "tcprefuse")
             if has_response:
                 lines = (entry["smtp_response_text"] or "").split("\n")
+                # the text is typed line by line and ended by an empty line, with no prompt per line implied
+                # (Cisco's CLI test library, ctor/listenerconfig.py; docs/asyncos-cli.md §8): one block
                 script.ask(r"SMTP code to use in the response", str(entry["smtp_response_code"])) \
-                    .ask(r"Enter your custom SMTP response", lines[0])
-                if lines[0]:
-                    script.raw_lines(r"^\[\]>$", lines[1:] + [""], name="response text lines")
-            for flag, pattern in (("bypass_receiving_control", r"bypass receiving control"),
+                    .block(r"Enter your custom SMTP response", (lines + [""]) if lines[0] else [""], name="response text")
+            for flag, pattern in (("bypass_receiving_control", r"receiving control for this entry"),
                                   ("bypass_ldap_accept", r"bypass LDAP ACCEPT"), ("bypass_call_ahead", r"bypass SMTP Call-Ahead")):
                 script.ask(pattern, "Y" if entry[flag] else "N", optional=entry["action"] != "accept")
         return script.leave_listener("RAT menu", Q_RAT_MENU)

@@ -30,6 +30,8 @@ __metaclass__ = type
 import abc
 import copy
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.release import Release
+
 CONFIG_STATES = ("merged", "replaced", "overridden", "deleted")
 OFFLINE_STATES = ("rendered", "parsed")
 STATES = CONFIG_STATES + ("gathered",) + OFFLINE_STATES
@@ -87,10 +89,13 @@ class Resource(abc.ABC):
     #: True when the kind exists once per listener (its scope)
     scoped = False
 
-    def __init__(self, scope=None, params=None, check_mode=False):
+    def __init__(self, scope=None, params=None, check_mode=False, release=None):
         self.scope = scope
         self.params = params or {}
         self.check_mode = check_mode
+        #: the appliance's release (``release.Release``); the runner sets it after connecting. Unknown (the
+        #: most tolerant dialogue variant) until then, and in the offline states.
+        self.release = release if release is not None else Release(None)
 
     @property
     def title(self):

@@ -26,6 +26,7 @@ __metaclass__ = type
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, documents, redact
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa.release import Release
 
 PENDING_FACT_PREFIX = "mailops_esa_pending_"
 
@@ -185,6 +186,9 @@ def _run(module, kind, params):
 
 def _online(module, kind, params, state, want, cluster_mode, client):
     client.cluster_mode(cluster_mode)
+    kind.release = Release(client.state().get("release"))
+    if kind.release.warning():
+        module.warn(kind.release.warning())
     level_before = cluster.prompt_level(client.state()["prompt"])
     reader = documents.Reader(client, registry_documents())
     try:

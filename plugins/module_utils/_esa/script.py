@@ -19,8 +19,10 @@ answer lists by hand.
 - ``submenu(name, pattern, answer)``: a menu inside the current operation
   (for example the sender group's own menu after HOSTACCESS > EDIT).
 - ``ask(pattern, answer, optional=False)``: one question of the operation.
-- ``raw_lines(pattern, lines)``: lines typed at a bare prompt (multi-line
-  text such as a custom SMTP response).
+- ``raw_lines(pattern, lines)``: lines typed at a bare prompt, one per prompt.
+- ``block(pattern, lines)``: lines typed with no prompt between them after
+  the question ``pattern`` (the filter script and its ``.`` line, a custom
+  SMTP response and its empty line; docs/asyncos-cli.md §2).
 - ``enter_listener(listener, verb)`` / ``leave_listener()``: the
   ``listenerconfig > EDIT > <listener> > <verb>`` wrapper shared by the HAT
   and the RAT.
@@ -53,7 +55,7 @@ class Script(object):
 
     def __init__(self, command):
         self.command = command
-        self._menus = []        # [name, group, pattern, answers, operation]
+        self._menus = []        # [name, group, pattern, answers, operation, optional]
         self._questions = []    # Rule objects of questions, in the order they are asked
         self._typed = []
         self._group = None      # the open operation (None before the first one)
@@ -65,28 +67,33 @@ class Script(object):
     __nonzero__ = __bool__
 
     # -- building ------------------------------------------------------------------------------------------
-    def _menu(self, name, pattern, answer, group, operation=False):
+    def _menu(self, name, pattern, answer, group, operation=False, optional=False):
         for item in self._menus:
             if item[0] == name and item[1] == group:
                 item[3].append(answer)
                 break
         else:
-            self._menus.append([name, group, pattern, [answer], operation])
+            self._menus.append([name, group, pattern, [answer], operation, optional])
         self._typed.append(answer)
 
-    def menu(self, name, pattern, answer, operation=False):
+    def menu(self, name, pattern, answer, operation=False, optional=False):
+        """``optional``: a menu the appliance may not show (for example the filters menu of an appliance
+        without filters, which offers only NEW and IMPORT)."""
         if operation:
             self._group = 0 if self._group is None else self._group + 1
-        self._menu(name, pattern, answer, None, operation)
+        self._menu(name, pattern, answer, None, operation, optional)
         return self
 
     def submenu(self, name, pattern, answer):
         self._menu(name, pattern, answer, self._group)
         return self
 
-    def ask(self, pattern, answer, optional=False, secret=False, name=None):
+    def ask(self, pattern, answer, optional=False, secret=False, name=None, shown=True):
+        """``shown=False``: a question the appliance may or may not ask (an optional rule for tolerance); its
+        answer is not in the typed lines (``commands()``)."""
         self._questions.append(Rule(pattern, answer, optional=optional, secret=secret, name=name or pattern, group=self._group))
-        self._typed.append("********" if secret else answer)
+        if shown:
+            self._typed.append("********" if secret else answer)
         return self
 
     def raw_lines(self, pattern, lines, name=None):
@@ -94,6 +101,12 @@ class Script(object):
         if lines:
             self._questions.append(Rule(pattern, list(lines), menu=True, name=name or pattern, group=self._group))
             self._typed.extend(lines)
+        return self
+
+    def block(self, pattern, lines, name=None, secret=False):
+        """``lines`` typed one after the other, with no prompt between them, once ``pattern`` is asked."""
+        self._questions.append(Rule(pattern, list(lines), block=True, secret=secret, name=name or pattern, group=self._group))
+        self._typed.extend(["********"] * len(lines) if secret else lines)
         return self
 
     def enter_listener(self, listener, verb):
@@ -121,8 +134,8 @@ class Script(object):
     def rules(self):
         """The dialogue engine's rules: menus first, then the questions in order."""
         rules = []
-        for name, group, pattern, answers, operation in self._menus:
-            rules.append(Rule(pattern, answers, menu=True, phase=operation, name=name, group=group))
+        for name, group, pattern, answers, operation, optional in self._menus:
+            rules.append(Rule(pattern, answers, menu=True, phase=operation, name=name, group=group, optional=optional))
         return rules + list(self._questions)
 
     def commands(self):

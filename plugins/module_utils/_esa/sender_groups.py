@@ -60,7 +60,10 @@ Q_DELETE = r"Choose the sender group to delete"
 Q_MOVE = r"Choose the sender group to move"
 Q_BEFORE = r"Choose the sender group to insert before"
 Q_DELETE_HOST = r"Choose the host to delete"
-Q_ADD_ANYWAY = r"already in other sender groups"
+Q_ADD_ANYWAY = r"already in other sender groups|Add anyway\?"
+# The sender-group POLICY verb asks the "change parameters" question after the policy (Cisco's CLI test library,
+# ctor/listenerconfig.py, listenerconfigEditHostaccessEditSenderGroup.policy); the driver changes no parameters.
+Q_POLICY_CHANGE = r"change the parameters of this host access policy"
 
 
 class SenderGroupError(ValueError):
@@ -361,7 +364,29 @@ class SenderGroups(HatKind):
         self._warnings = []
         result = super(SenderGroups, self).plan(snapshot, want, state)
         result.warnings += self._warnings
+        self._cli_can(snapshot, result)
         return result
+
+    def _cli_can(self, snapshot, plan):
+        """Refuse what the CLI cannot do (docs/asyncos-cli.md §8): the sender-group menu has no COMMENT and no
+        VERIFY verb in any release 11.0-14.1, so a comment is set only by NEW, and the DNS host verification
+        conditions not at all."""
+        have = dict((self.key(g), g) for g in snapshot.entries or [])
+        for verb, entry in plan.operations:
+            if verb not in ("create", "update"):
+                continue
+            current = have.get(self.key(entry)) or {}
+            if verb == "create" and entry.get("dns_verification"):
+                raise SenderGroupError("sender group %s: dns_verification cannot be set over the CLI (the sender-group "
+                                       "menu has no VERIFY verb); set it in the web interface" % entry["name"])
+            if verb == "update" and (current.get("dns_verification") or []) != (entry.get("dns_verification") or []):
+                raise SenderGroupError("sender group %s: dns_verification cannot be changed over the CLI (the "
+                                       "sender-group menu has no VERIFY verb); change it in the web interface"
+                                       % entry["name"])
+            if verb == "update" and current.get("comment") != entry.get("comment"):
+                raise SenderGroupError("sender group %s: the comment can only be set when the group is created (the "
+                                       "sender-group menu has no COMMENT verb); change it in the web interface, or "
+                                       "delete and recreate the group" % entry["name"])
 
     def _policy(self, entry, fallback):
         name = entry.get("policy") or fallback
@@ -406,9 +431,14 @@ class SenderGroups(HatKind):
                     dns_verification=want["dns_verification"] if want.get("dns_verification") is not None else have.get("dns_verification") or [])
 
     def replace(self, have, want):
+        """Exactly ``want``, except that an unset comment or dns_verification keeps the group's own: the CLI
+        cannot change either after the group was created (docs/asyncos-cli.md §8), so "unset" cannot mean
+        "remove"."""
         members, sbrs = self._target(have, want.get("members") or [], want.get("sbrs"))
+        comment = (want["comment"] or None) if want.get("comment") is not None else have.get("comment")
+        dns = want["dns_verification"] if want.get("dns_verification") is not None else have.get("dns_verification") or []
         return dict(name=have["name"], members=members, sbrs=sbrs, policy=self._policy(want, have["policy"]),
-                    comment=want.get("comment") or None, dns_verification=want.get("dns_verification") or [])
+                    comment=comment, dns_verification=dns)
 
     def complete(self, entry):
         members, sbrs = self._target(None, entry.get("members") or [], entry.get("sbrs"))
@@ -445,29 +475,20 @@ class SenderGroups(HatKind):
         for verb, entry in plan.operations:
             name = entry["name"]
             if verb == "delete":
-                self.hat_menu(script, "DELETE").ask(Q_KIND, "choose:Sender Group").ask(Q_DELETE, choose(name))
+                # EDIT and DELETE: the chooser may be present or absent (docs/asyncos-cli.md §8)
+                self.hat_menu(script, "DELETE").ask(Q_KIND, "choose:Sender Group", optional=True).ask(Q_DELETE, choose(name))
             elif verb == "move":
                 self.hat_menu(script, "MOVE").ask(Q_MOVE, choose(name)).ask(Q_BEFORE, choose(entry["before"]))
             elif verb == "create":
                 self.hat_menu(script, "NEW").ask(Q_KIND, "choose:Sender Group").ask(Q_NAME, name) \
                     .ask(Q_HOSTS, ", ".join(all_members(entry))).ask(Q_POLICY, choose(entry["policy"], "$")) \
                     .ask(Q_COMMENT, entry.get("comment") or "")
-                if entry.get("dns_verification"):
-                    self.hat_menu(script, "EDIT").ask(Q_KIND, "choose:Sender Group").ask(Q_EDIT, choose(name))
-                    self._verify(script, entry)
-                    script.submenu("sender group menu", Q_GROUP_MENU, "")
             else:
                 self._edit(script, have.get(self.key(entry)) or dict(name=name), entry)
         return self.close_script(script)
 
-    @staticmethod
-    def _verify(script, entry):
-        script.submenu("sender group menu", Q_GROUP_MENU, "VERIFY")
-        for key in DNS_VERIFICATION:
-            script.ask(DNS_QUESTIONS[key], "Y" if key in (entry.get("dns_verification") or []) else "N")
-
     def _edit(self, script, current, target):
-        self.hat_menu(script, "EDIT").ask(Q_KIND, "choose:Sender Group").ask(Q_EDIT, choose(current["name"]))
+        self.hat_menu(script, "EDIT").ask(Q_KIND, "choose:Sender Group", optional=True).ask(Q_EDIT, choose(current["name"]))
         before, after = all_members(current), all_members(target)
         for member in [m for m in before if m not in after]:
             script.submenu("sender group menu", Q_GROUP_MENU, "DELETE").ask(Q_DELETE_HOST, choose(member))
@@ -476,11 +497,8 @@ class SenderGroups(HatKind):
             script.submenu("sender group menu", Q_GROUP_MENU, "NEW").ask(Q_HOSTS, ", ".join(added)) \
                 .ask(Q_ADD_ANYWAY, "Y", optional=True)
         if (current.get("policy") or "").lower() != (target.get("policy") or "").lower():
-            script.submenu("sender group menu", Q_GROUP_MENU, "POLICY").ask(Q_POLICY, choose(target["policy"], "$"))
-        if current.get("comment") != target.get("comment"):
-            script.submenu("sender group menu", Q_GROUP_MENU, "COMMENT").ask(Q_COMMENT, target.get("comment") or "-")
-        if (current.get("dns_verification") or []) != (target.get("dns_verification") or []):
-            self._verify(script, target)
+            script.submenu("sender group menu", Q_GROUP_MENU, "POLICY").ask(Q_POLICY, choose(target["policy"], "$")) \
+                .ask(Q_POLICY_CHANGE, "N", optional=True)
         script.submenu("sender group menu", Q_GROUP_MENU, "")
 
     def to_diff(self, entries):

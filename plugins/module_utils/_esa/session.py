@@ -24,6 +24,10 @@ gone) it keeps:
 - the **pending** labels: what was changed and not yet committed, for
   ``esa_commit``'s lost-changes check.
 
+The **release**: at the first dialogue of a login the session reads ``version`` once and keeps the AsyncOS
+release (``release()``, also in ``session_state``), so that the kinds can pick the dialogue variant of that
+release (docs/asyncos-cli.md §1).
+
 After a commit the documents stay (marked committed) until the caller has read
 them back and settled them. ``clearchanges`` drops the uncommitted ones.
 """
@@ -35,6 +39,21 @@ __metaclass__ = type
 import re
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
+
+
+VERSION_RE = re.compile(r"^\s*Version:\s*(?P<version>(?P<major>\d+)\.(?P<minor>\d+)(?:\.(?P<patch>\d+))?\S*)", re.M)
+
+
+def parse_version(output):
+    """``version``'s ``Version: 14.1.1-010`` line (Cisco's CLI test library ``ctor/version.py``,
+    ``csa/bin/pybot_run``) as {version: "14.1.1-010", release: "14.1.1"}; None values when it is missing."""
+    text = dlg.normalise(output or "")
+    model = re.search(r"^\s*Model:\s*(\S+)", text, re.M)
+    match = VERSION_RE.search(text)
+    if not match:
+        return dict(version=None, release=None, model=model.group(1) if model else None)
+    return dict(version=match.group("version"), model=model.group(1) if model else None,
+                release="%s.%s.%s" % (match.group("major"), match.group("minor"), match.group("patch") or "0"))
 
 
 class CliSession(object):
@@ -54,6 +73,7 @@ class CliSession(object):
 
     def _reset(self, session):
         self._id = session
+        self._release = None    # dict(version, release) once read in this login
         self.pending = []
         self.sources = {}       # (level, source) -> dict(output, prompt)
         self.documents = {}     # (level, name) -> dict(value, committed, label)
@@ -67,6 +87,25 @@ class CliSession(object):
     def _level(self):
         return (self._prompt() or "").strip()
 
+    # -- the release ------------------------------------------------------------------------------------------
+    def release(self):
+        """{version, release} of this login's appliance; ``version`` is read once per login (at its first
+        dialogue). ``release`` is None when the output had no ``Version:`` line."""
+        self._current()
+        if self._release is None:
+            self._release = dict(version=None, release=None, model=None)
+            try:
+                result = dlg.run_dialogue(self._send, "version")
+            except dlg.DialogueError:
+                self._recover()
+                return dict(self._release)
+            except self._transport_errors:  # pylint: disable=catching-non-exception
+                self._recover()
+                self._release = None
+                return dict(version=None, release=None, model=None)
+            self._release = parse_version(result.get("output", ""))
+        return dict(self._release)
+
     # -- dialogues ---------------------------------------------------------------------------------------------
     def run_dialogue(self, command, rules=None, write=False, label=None, documents=None):
         """Run one dialogue. Returns a dict; ``failed`` is set instead of raising.
@@ -75,6 +114,8 @@ class CliSession(object):
         changes something unknown, so every source read so far is forgotten.
         """
         session = self._current()
+        if self._release is None and command != "version":
+            self.release()
         level = self._level()
         try:
             result = dlg.run_dialogue(self._send, command, rules)
@@ -132,7 +173,9 @@ class CliSession(object):
 
     def session_state(self):
         session = self._current()
-        return dict(session=session, pending=list(self.pending), prompt=self._prompt() or "")
+        release = self.release()
+        return dict(session=session, pending=list(self.pending), prompt=self._prompt() or "",
+                    version=release["version"], release=release["release"])
 
     # -- session-wide commands ---------------------------------------------------------------------------------
     def clustermode(self, mode):

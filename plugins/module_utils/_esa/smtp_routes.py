@@ -42,6 +42,15 @@ Q_AUTH_PROFILE = r"associate an SMTP authentication profile"
 Q_EDIT_DOMAIN = r"(?:domain|hostname|route)[^\n]*\bedit\b"
 Q_DELETE_DOMAIN = r"(?:domain|hostname|route)[^\n]*\bdelete\b"
 Q_RESET_DEFAULT = r"reset the default route"
+# DELETE of another route: whether the appliance confirms is not settled by the evidence (Cisco's CLI test library
+# answers Y once, for the default route); a confirmation is accepted when it comes (docs/asyncos-cli.md §6).
+Q_DELETE_SURE = r"Are you sure you want to delete"
+# EDIT asks for a new domain name after the route and before its sub-menu (Enter keeps it), and each of
+# ADD/REPLACE/REMOVE may ask SMTP-authentication follow-ups (ctor/smtproutes.py, all releases). The driver
+# manages no authentication profiles: it associates none and keeps any association there is.
+Q_EDIT_NEW_DOMAIN = r"\bnew domain\b|permanent route"
+Q_EDIT_AUTH = (r"associate an SMTP authentication profile", r"associate another SMTP authentication",
+               r"disassociate the SMTP authentication profile")
 
 
 class RouteError(ValueError):
@@ -257,11 +266,16 @@ class SmtpRoutes(TableResource):
                 # After REPLACE the appliance goes back to the main smtproutes menu (docs/asyncos-cli.md,
                 # "smtproutes"); if it stayed in the EDIT menu, the dialogue fails on the unexpected question.
                 script.menu("smtproutes menu", Q_MENU, "EDIT", operation=True).ask(Q_EDIT_DOMAIN, route["domain"]) \
+                    .ask(Q_EDIT_NEW_DOMAIN, "", optional=True) \
                     .submenu("route edit menu", Q_EDIT_MENU, "REPLACE").ask(Q_DESTINATIONS, dests)
+                for pattern in Q_EDIT_AUTH:
+                    script.ask(pattern, "N", optional=True, shown=False)
             else:
                 script.menu("smtproutes menu", Q_MENU, "DELETE", operation=True).ask(Q_DELETE_DOMAIN, route["domain"])
                 if route["domain"] == DEFAULT_ROUTE:
                     script.ask(Q_RESET_DEFAULT, "Y")
+                else:
+                    script.ask(Q_DELETE_SURE, "Y", optional=True, shown=False)
         return script.menu("smtproutes menu", Q_MENU, "")
 
     def to_diff(self, entries):

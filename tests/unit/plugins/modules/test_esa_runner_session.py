@@ -11,6 +11,8 @@ __metaclass__ = type
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.mailops.secure_email.lab.esa.commands import smtproutes as lab_smtproutes
 from ansible_collections.mailops.secure_email.plugins.modules import esa_commit as COMMIT
 from ansible_collections.mailops.secure_email.plugins.modules import esa_destination_controls as DC
@@ -363,3 +365,48 @@ def test_failed_read_does_not_clear(monkeypatch):
     assert lab.session.has_pending                          # the earlier task's change is still pending
     monkeypatch.undo()
     assert lab.run(monkeypatch, COMMIT, pending=pending_records(earlier))["verified"] == ["destination_controls"]
+
+
+# -- the release -----------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("release", ["11.0", "13.5", "14.1", "16.0"])
+def test_every_kind_converges_on_each_lab_release_profile(monkeypatch, release):
+    """The session reads ``version`` once per login and the kinds follow that release's dialogues
+    (docs/asyncos-cli.md §1): DANE from 12.0, the policy questions of 13.8.7, the sslconfig method lists."""
+    lab = Lab(release=release)
+    lines = []
+    real_send = lab.cli._send
+
+    def counting_send(line):
+        lines.append(line)
+        return real_send(line)
+
+    lab.cli._send = counting_send
+    runs = [
+        (ROUTES, dict(config=[dict(domain="example.com", destinations=[dict(host="mx.example.net")])])),
+        (DC, dict(config=[dict(domain="example.com", tls="on")])),
+        (MF, dict(config=[dict(name="f1", body='if subject == "x" { drop(); }')])),
+        (TLS, dict(ciphers="HIGH:!aNULL", methods=["TLSv1.2"])),
+        (MFP, dict(IN, config=[dict(name="PARTNER", behavior="relay", parameters=dict(max_concurrency=5))])),
+        (SG, dict(IN, config=[dict(name="PARTNERS", members=["192.0.2.0/24"], policy="PARTNER", comment="partners")])),
+        (SG, dict(IN, config=[dict(name="PARTNERS", members=["192.0.2.0/24", "192.0.2.99"], policy="TRUSTED")])),
+        (RAT, dict(IN, config=[dict(address="bad.example", action="reject",
+                                    smtp_response=dict(code=550, text="No such domain\nTry later"))])),
+    ]
+    for module, params in runs:
+        result = lab.run(monkeypatch, module, **params)
+        assert not result.get("failed"), (module.__name__, result.get("msg"))
+        assert result["changed"] and result["committed"], module.__name__
+        assert lab.run(monkeypatch, module, **params)["changed"] is False, module.__name__
+    assert lines.count("version") == 1
+    assert lab.cli.session_state()["release"] == lab.app.version.split("-")[0]
+
+
+def test_an_unknown_release_warns_and_uses_the_tolerant_dialogues(monkeypatch):
+    lab = Lab()
+    lab.app.version = "garbled"
+    warnings = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda self, text: warnings.append(text))
+    policy = dict(name="PARTNER", behavior="relay", parameters=dict(max_concurrency=5))
+    result = lab.run(monkeypatch, MFP, **dict(IN, config=[policy]))
+    assert result["committed"], result.get("msg")
+    assert any("not one this collection knows" in w for w in warnings)

@@ -42,8 +42,7 @@ RELAY = dict(name="RELAY_O365", members=[".protection.outlook.com"], policy="REL
 FULL = dict(name="PARTNERS", members=["192.0.2.10", "10.1.", "10.1.1.1-20", "10.2.3-9.", "10/8", "198.51.100.0/24",
                                       "2001:DB8::10", "2001:db8:0::/48", "Mail.Example.COM", ".example.net", "SBO:12345",
                                       "dnslist[Zen.Example.org]"],
-            sbrs=dict(min=-3, max=10), policy="relayed", comment="All member forms",
-            dns_verification=["not_matched", "record_not_exist", "lookup_fail"])
+            sbrs=dict(min=-3, max=10), policy="relayed", comment="All member forms")
 
 
 def test_factory_groups(gateway):
@@ -66,7 +65,7 @@ def test_every_field_round_trips_and_second_run_is_noop(gateway):
                                    "dnslist[zen.example.org]"]
     assert partners["sbrs"] == dict(min=-3.0, max=10.0)
     assert partners["policy"] == "RELAYED" and partners["comment"] == "All member forms"
-    assert partners["dns_verification"] == ["record_not_exist", "lookup_fail", "not_matched"]
+    assert not partners.get("dns_verification")
     for state in ("merged", "replaced"):
         assert converge(gateway, kind, [RELAY, FULL], state)[0] == []
     # members are a set: another order is no change
@@ -76,19 +75,21 @@ def test_every_field_round_trips_and_second_run_is_noop(gateway):
 def test_update_uses_the_sender_group_menu(gateway):
     kind = sg.SenderGroups("OutgoingMail")
     converge(gateway, kind, [FULL])
-    changed = dict(name="partners", members=["192.0.2.10", "192.0.2.99"], sbrs="none", policy="BLOCKED",
-                   dns_verification=["lookup_fail"])
+    # no comment and no dns_verification: the sender-group menu has no COMMENT or VERIFY verb (docs/asyncos-cli.md
+    # §8); unset, they keep the group's own
+    changed = dict(name="partners", members=["192.0.2.10", "192.0.2.99"], sbrs="none", policy="BLOCKED")
     plan, script = gateway.converge(kind, [changed], "replaced", commit=True)
     ops, after = plan.operations, plan.after
     assert verbs(ops) == ["update"]
     group_menu = [r for r in script.rules() if r.name == "sender group menu"][0]
-    assert "DELETE" in group_menu.answers and "NEW" in group_menu.answers and "COMMENT" in group_menu.answers
+    assert "DELETE" in group_menu.answers and "NEW" in group_menu.answers and "POLICY" in group_menu.answers
+    assert "COMMENT" not in group_menu.answers and "VERIFY" not in group_menu.answers
     got = read(gateway, kind)
     assert got == after
     group = got[1]
     assert group["name"] == "PARTNERS", "names are case-insensitive; the appliance's spelling stays"
     assert (group["members"], group["sbrs"], group["policy"], group["comment"], group["dns_verification"]) == (
-        ["192.0.2.10", "192.0.2.99"], "none", "BLOCKED", None, ["lookup_fail"])
+        ["192.0.2.10", "192.0.2.99"], "none", "BLOCKED", "All member forms", [])
     assert converge(gateway, kind, [changed], "replaced")[0] == []
 
 
@@ -100,16 +101,23 @@ def test_merged_adds_members_and_keeps_unset_fields(gateway):
     group = read(gateway, kind)[1]
     assert group["members"] == [".protection.outlook.com", "192.0.2.0/24"]
     assert group["comment"] == RELAY["comment"] and group["policy"] == "RELAYED"
-    ops, dummy = converge(gateway, kind, [dict(name="RELAY_O365", comment="")])
-    assert verbs(ops) == ["update"] and read(gateway, kind)[1]["comment"] is None
+    with pytest.raises(sg.SenderGroupError, match="no COMMENT verb"):
+        converge(gateway, kind, [dict(name="RELAY_O365", comment="")])
+    with pytest.raises(sg.SenderGroupError, match="no VERIFY verb"):
+        converge(gateway, kind, [dict(name="RELAY_O365", dns_verification=["lookup_fail"])])
+    with pytest.raises(sg.SenderGroupError, match="no VERIFY verb"):
+        converge(gateway, kind, [dict(FULL, name="NEWGROUP", dns_verification=["lookup_fail"])])
 
 
 def test_all_group_policy_and_comment(gateway):
     kind = sg.SenderGroups("IncomingMail")
-    ops, after = converge(gateway, kind, [dict(name="all", policy="THROTTLED", comment="Slow down")])
+    comment = read(gateway, kind)[-1]["comment"]
+    ops, after = converge(gateway, kind, [dict(name="all", policy="THROTTLED")])
     assert verbs(ops) == ["update"]
     got = read(gateway, kind)
-    assert got == after and (got[-1]["name"], got[-1]["policy"], got[-1]["comment"]) == ("ALL", "THROTTLED", "Slow down")
+    assert got == after and (got[-1]["name"], got[-1]["policy"], got[-1]["comment"]) == ("ALL", "THROTTLED", comment)
+    with pytest.raises(sg.SenderGroupError, match="no COMMENT verb"):
+        converge(gateway, kind, [dict(name="all", comment="Slow down")])
 
 
 def test_overridden_orders_like_config_and_keeps_all(gateway):
@@ -184,10 +192,12 @@ def test_rendered_answers():
 
 
 def _add_filter(gateway, lines):
-    """filters NEW in this login; a write without documents: the session forgets what it read."""
+    """filters NEW in this login; a write without documents: the session forgets what it read.
+
+    The script and its "." line are typed with no prompt between them (technote 118145; docs/asyncos-cli.md)."""
     gateway.client.dialogue("filters", [
-        dlg.Rule(r"- ROLLOVERNOW -", ["NEW", ""], menu=True), dlg.Rule(r"Enter filter script", lines[0]),
-        dlg.Rule(r"^\[\]>$", lines[1:], menu=True)], write=True)
+        dlg.Rule(r"- NEW -", ["NEW", ""], menu=True), dlg.Rule(r"Enter filter script", list(lines), block=True)],
+        write=True)
 
 
 def _guard(gateway, listener, config, allow=False):

@@ -115,7 +115,7 @@ def _script(ops):
 def test_change_steps_and_rules():
     script = _script([("create", _route("c.example", "h4")), ("update", _route("a.example", "h1", "h3")),
                       ("delete", _route("ALL", "USEDNS"))])
-    assert script.commands() == [sr.COMMAND, "NEW", "c.example", "h4", "N", "EDIT", "a.example", "REPLACE", "h1, h3",
+    assert script.commands() == [sr.COMMAND, "NEW", "c.example", "h4", "N", "EDIT", "a.example", "<Enter>", "REPLACE", "h1, h3",
                                  "DELETE", "ALL", "Y", "<Enter>"]
     rules = script.rules()
     menu = [r for r in rules if r.name == "smtproutes menu"][0]
