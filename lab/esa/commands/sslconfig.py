@@ -185,7 +185,7 @@ def sslconfig(ctx):
         if verb == "VERIFY":
             yield from _verify(ctx)
         elif verb in [item[0] for item in PEER_VERBS]:
-            _verb, key, subject = next(item for item in PEER_VERBS if item[0] == verb)
+            _verb, key, subject = [item for item in PEER_VERBS if item[0] == verb][0]
             yield from _peer(ctx, key, subject)
         else:
             yield from _edit(ctx, *[item for item in SERVICES if item[0] == verb.lower()][0])
