@@ -186,10 +186,11 @@ def _run(module, kind, params):
 
 def _online(module, kind, params, state, want, cluster_mode, client):
     client.cluster_mode(cluster_mode)
-    kind.release = Release(client.state().get("release"))
+    session = client.state()
+    kind.release = Release(session.get("release"))
     if kind.release.warning():
         module.warn(kind.release.warning())
-    level_before = cluster.prompt_level(client.state()["prompt"])
+    level_before = cluster.prompt_level(session["prompt"])
     reader = documents.Reader(client, registry_documents())
     try:
         snapshot = kind.read(reader)
