@@ -87,7 +87,9 @@ class Run(object):
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory):
     lab = Lab(str(tmp_path_factory.mktemp("lab")))
-    lab.cli("up", "--esa-port", "0")
+    # Any free DNS port: two workers starting labs at once would both find the default 5300 free, and BIND
+    # (SO_REUSEPORT) lets both bind it, so one lab's secondary would transfer from the other's primary (BADSIG).
+    lab.cli("up", "--esa-port", "0", "--dns-port", "0")
     try:
         yield lab
     finally:
@@ -97,7 +99,7 @@ def lab_server(tmp_path_factory):
 @pytest.fixture(scope="session")
 def cluster_lab_server(tmp_path_factory):
     lab = Lab(str(tmp_path_factory.mktemp("cluster-lab")))
-    lab.cli("up", "--esa-port", "0", "--cluster", "ESA-CL")
+    lab.cli("up", "--esa-port", "0", "--dns-port", "0", "--cluster", "ESA-CL")
     try:
         yield lab
     finally:
