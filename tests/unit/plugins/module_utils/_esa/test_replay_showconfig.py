@@ -14,20 +14,11 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import config_xml
+from ansible_collections.mailops.secure_email.tests.unit.plugins.module_utils._esa.test_config_xml import wrap
 from ansible_collections.mailops.secure_email.tests.unit.plugins.module_utils._esa.test_replay_dialogue import (
     HOST, Replay)
 
 LONG = '  <smtp_routes><route><domain>example.com</domain><destinations>mx1.example.net, mx2.example.net</destinations></route></smtp_routes>'
-
-
-def _wrapped(text, width=80):
-    out = []
-    for line in text.split("\n"):
-        while len(line) > width:
-            out.append(line[:width])
-            line = line[width:]
-        out.append(line)
-    return "\r\n".join(out)
 
 
 QUESTIONS = {
@@ -40,7 +31,7 @@ QUESTIONS = {
 @pytest.mark.parametrize("form", sorted(QUESTIONS))
 def test_wrapped_and_paged_showconfig_parses(form):
     xml = '<?xml version="1.0" encoding="ISO-8859-1"?>\n<config>\n%s\n  <hostname>esa1.example.com</hostname>\n</config>' % LONG
-    printed = _wrapped(xml)
+    printed = wrap(xml, 80)
     rows = printed.split("\r\n")
     # the pager stops after a screen of rows: here between two pieces of the wrapped line
     head, tail = "\r\n".join(rows[:3]), "\r\n".join(rows[3:])
