@@ -422,6 +422,7 @@ class Session:
         line = line.rstrip("\r\n")
         self.app.bump("lines_received")
         if self._held:
+            self.app.bump("pager_keys")
             return self._held.pop(0)
         if self._gen is not None:
             return self._advance(line)

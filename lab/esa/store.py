@@ -24,7 +24,7 @@ from .destinations import factory_table as factory_destination_controls
 from .listeners import complete_listeners, factory_listeners
 from .tls_settings import factory_ssl
 
-COUNTER_NAMES = ("logins", "sessions", "commits", "writes", "lines_received", "lost_uncommitted", "clears")
+COUNTER_NAMES = ("logins", "sessions", "commits", "writes", "lines_received", "pager_keys", "lost_uncommitted", "clears")
 
 # Configuration commands of the lab (``CommandSpec(config=True)``). A "configuration read" is one top-level
 # invocation of one of them that made no change (no completed edit). Counted per command name in two

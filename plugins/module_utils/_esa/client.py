@@ -59,8 +59,11 @@ class EsaClient(object):
         if isinstance(result, dict) and result.get("session"):
             self.session = result["session"]
         if isinstance(result, dict) and result.get("failed"):
-            raise DialogueError(result.get("msg") or "the appliance reported an error", question=result.get("question"),
-                                transcript=result.get("transcript"))
+            error = DialogueError(result.get("msg") or "the appliance reported an error", question=result.get("question"),
+                                  transcript=result.get("transcript"))
+            error.typed_nothing = bool(result.get("typed_nothing"))
+            error.result = result
+            raise error
         return result
 
     def dialogue(self, command, rules=None, write=False, label=None, documents=None):

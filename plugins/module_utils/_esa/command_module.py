@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import registry
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import inputs, registry
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError, Rule
 
@@ -39,10 +39,19 @@ ARGUMENT_SPEC = dict(
 
 
 def _command_spec(item, index):
+    field = "commands[%d]" % index if isinstance(item, str) else "commands[%d].command" % index
     if isinstance(item, str):
-        return dict(command=item, answers=[])
-    if not isinstance(item, dict) or not item.get("command"):
+        item = dict(command=item)
+    if not isinstance(item, dict) or not isinstance(item.get("command"), str):
         raise ValueError("commands[%d]: must be a string or a dict with 'command' (and optional 'answers')" % index)
+    if not item["command"].strip():
+        raise ValueError("commands[%d]: the command is empty; give an AsyncOS command such as 'version'" % index)
+    unknown = sorted(set(item) - set(("command", "answers")))
+    if unknown:
+        raise ValueError("commands[%d]: unknown key(s) %s; a command is 'command' and optional 'answers'"
+                         % (index, ", ".join(unknown)))
+    if not isinstance(item.get("answers") or [], list):
+        raise ValueError("commands[%d].answers: must be a list of {prompt, answer}" % index)
     answers = []
     for j, answer in enumerate(item.get("answers") or []):
         if not isinstance(answer, dict) or "prompt" not in answer or "answer" not in answer:
@@ -52,9 +61,19 @@ def _command_spec(item, index):
         except re.error as exc:
             raise ValueError("commands[%d].answers[%d].prompt: not a valid regular expression: %s" % (index, j, exc))
         values = answer["answer"] if isinstance(answer["answer"], list) else [answer["answer"]]
+        for k, value in enumerate(values):
+            if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+                raise ValueError("commands[%d].answers[%d].answer: must be a string (or a list of strings)" % (index, j))
+            text = inputs.problem(str(value), "commands[%d].answers[%d].answer%s" % (
+                index, j, "[%d]" % k if isinstance(answer["answer"], list) else ""))
+            if text:
+                raise ValueError(text)
         answers.append(dict(prompt=answer["prompt"], answer=[str(v) for v in values], repeat=bool(answer.get("repeat", False)),
                             menu=bool(answer.get("menu", True))))
-    return dict(command=str(item["command"]), answers=answers)
+    text = inputs.problem(item["command"], field)
+    if text:
+        raise ValueError(text)
+    return dict(command=item["command"].strip(), answers=answers)
 
 
 def check_read_only(spec, index):

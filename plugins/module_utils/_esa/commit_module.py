@@ -19,7 +19,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import inputs, runner
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 
@@ -33,6 +33,10 @@ ARGUMENT_SPEC = dict(
 
 
 def run(module):
+    try:
+        inputs.check_params(dict(comment=module.params["comment"]))
+    except ValueError as exc:
+        module.fail_json(msg="esa_commit: %s" % exc)
     try:
         client = EsaClient(module)
         state = client.state()

@@ -18,6 +18,8 @@ __metaclass__ = type
 
 import re
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import inputs
+
 PAGER = "-Press Any Key For More-"
 
 # Prompts (docs/asyncos-cli.md §1, from Cisco's CLI test library ``sal/multiprompt.py`` and
@@ -350,6 +352,19 @@ def send_block(send, lines):
     return "".join(send(line) or "" for line in lines)
 
 
+def check_typed(command, rules):
+    """Raise DialogueError, before anything is sent, when the command or an answer is not one line of printable
+    text (a newline or a control character inside would type more than planned; docs/security.md)."""
+    try:
+        inputs.check_line(command, "command")
+        for rule in rules:
+            for answer in rule.answers:
+                inputs.check_line(answer if isinstance(answer, str) else str(answer),
+                                  "line (answer to %s)" % rule.name if not rule.secret else "secret answer")
+    except ValueError as exc:
+        raise DialogueError("%s; nothing was typed" % exc)
+
+
 def run_dialogue(send, command, rules=None, max_steps=2000):
     """Send ``command`` and answer its questions by ``rules``.
 
@@ -361,6 +376,7 @@ def run_dialogue(send, command, rules=None, max_steps=2000):
     ``prompt`` (the final main prompt).
     """
     rules = [r if isinstance(r, Rule) else Rule.from_dict(r) for r in (rules or [])]
+    check_typed(command, rules)
     transcript = []
     output = []
     last_question = None

@@ -23,7 +23,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, documents, redact
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, documents, inputs, redact
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.release import Release
@@ -136,7 +136,7 @@ def run(module, kind_class, scope_option=None):
         module.fail_json(msg=redact.mask(exc.msg, secrets), **redact.mask(exc.result, secrets))
     except DialogueError as exc:
         client = getattr(exc, "client", None)
-        wrote = getattr(exc, "wrote", False)
+        wrote = getattr(exc, "wrote", False) and not getattr(exc, "typed_nothing", False)
         cleared = client.discard() if (client and wrote) else False
         module.fail_json(msg=redact.mask("%s: %s: %s%s" % (
             kind.title, "the appliance refused the change" if wrote else "the dialogue failed", exc.message,
@@ -164,6 +164,10 @@ def _run(module, kind, params):
             return dict(changed=False, parsed=kind.parse(params["running_config"]))
         except ValueError as exc:
             raise Failure("%s: running_config: %s" % (kind.title, exc))
+    try:
+        inputs.check_params(params)
+    except ValueError as exc:
+        raise Failure("%s: %s" % (kind.title, exc))
     want = _want(kind, params)
     try:
         cluster_mode = validate_cluster_mode(params.get("cluster_mode"))

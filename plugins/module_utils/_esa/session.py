@@ -118,6 +118,12 @@ class CliSession(object):
             self.release()
         level = self._level()
         try:
+            dlg.check_typed(command, [r if isinstance(r, dlg.Rule) else dlg.Rule.from_dict(r) for r in (rules or [])])
+        except dlg.DialogueError as exc:
+            # refused before anything was typed: the session and its pending changes are untouched
+            return dict(failed=True, msg=exc.message, question=None, transcript=[], session=session, lost_session=False,
+                        typed_nothing=True)
+        try:
             result = dlg.run_dialogue(self._send, command, rules)
         except dlg.DialogueError as exc:
             self._recover()

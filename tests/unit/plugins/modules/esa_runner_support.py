@@ -33,7 +33,7 @@ def new_reads(lab, before):
 def snapshot(lab):
     """Counters and reads, to compare with ``delta`` later."""
     counters = lab.counters()
-    return dict(counters=dict((name, counters.get(name, 0)) for name in COUNTED + ("lines_received",)), reads=reads(lab))
+    return dict(counters=dict((name, counters.get(name, 0)) for name in COUNTED + ("lines_received", "pager_keys")), reads=reads(lab))
 
 
 def delta(lab, before):
