@@ -15,7 +15,7 @@ PREFIX = "mailops_esa_pending_"
 class ActionModule(ActionBase):
     """Hands the pending-change records (host facts) to the esa_commit module."""
 
-    _VALID_ARGS = frozenset(("comment", "pending"))
+    _VALID_ARGS = frozenset(("comment", "commit_timeout", "pending"))
 
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}

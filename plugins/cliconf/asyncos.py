@@ -23,12 +23,16 @@ version_added: 1.0.0
 
 import ast
 import json
+import os
+import signal
 
+from ansible import constants as C
 from ansible.errors import AnsibleConnectionFailure
 from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.ansible.netcommon.plugins.plugin_utils.cliconf_base import CliconfBase
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import config_xml
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import lock as esa_lock
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.session import CliSession
 
 _CTRL_C = "\x03"
@@ -50,8 +54,10 @@ class Cliconf(CliconfBase):
     def __init__(self, *args, **kwargs):
         super(Cliconf, self).__init__(*args, **kwargs)
         self._needs_reset = False
+        self._lock = esa_lock.ApplianceLock(None)
         self._cli = CliSession(self._send, self._session_id, self._prompt, self._recover,
-                               transport_errors=(AnsibleConnectionFailure,), describe=_decode_failure)
+                               transport_errors=(AnsibleConnectionFailure,), describe=_decode_failure,
+                               lock=self._lock, abandon=self._abandon)
 
     # -- transport helpers --------------------------------------------------
 
@@ -102,6 +108,29 @@ class Cliconf(CliconfBase):
         self._needs_reset = False
         return False
 
+    def _abandon(self):
+        """Give up the login without typing anything (after a commit whose reply did not come in time), but keep
+        the persistent connection serving: the task's next request (the read-back) logs in again."""
+        connection = self._connection
+        transport = getattr(connection, "_ssh_type_conn", None)
+        try:
+            connection.close()
+        except Exception:  # pylint: disable=broad-except
+            pass
+        # close() also marks the persistent connection closed, which would end ansible-connection after this request,
+        # and drops the SSH transport plugin, whose options (host, port, keys) a new one would lack: keep both
+        connection._conn_closed = False
+        if transport is not None and getattr(connection, "_ssh_type_conn", None) is None:
+            connection._ssh_type_conn = transport
+        self._needs_reset = False
+
+    def _option(self, name, default=None):
+        try:
+            value = self._connection.get_option(name)
+        except Exception:  # pylint: disable=broad-except
+            value = None
+        return default if value is None else value
+
     def set_cli_prompt_context(self):
         """Called by network_cli at the first send of every task."""
         if self._needs_reset or not self._at_main_prompt():
@@ -131,7 +160,7 @@ class Cliconf(CliconfBase):
             supports_admin=False, supports_commit_label=False, supports_replace=False,
         )
         result["rpc"] += ["run_dialogue", "read_source", "ledger", "settle", "session_state", "clustermode", "commit",
-                          "discard_changes"]
+                          "discard_changes", "acquire_lock", "release_lock", "commit_resolved"]
         result["network_api"] = "cliconf"
         return json.dumps(result)
 
@@ -183,8 +212,51 @@ class Cliconf(CliconfBase):
         """Switch to ``cluster``, ``group:<name>`` or ``machine:<host>``."""
         return self._cli.clustermode(mode)
 
-    def commit(self, comment=None):
-        return self._cli.commit(comment)
+    def acquire_lock(self, timeout=esa_lock.DEFAULT_TIMEOUT, directory=None, holder=""):
+        """Take the appliance's write lock (lock.py) in ``directory`` (default: env MAILOPS_ESA_LOCK_DIR, else
+        ``mailops_secure_email_locks`` beside Ansible's local temporary directories)."""
+        if not self._lock.held:
+            directory = directory or os.environ.get(esa_lock.ENV_DIR) or os.path.join(
+                os.path.dirname(os.path.expanduser(C.DEFAULT_LOCAL_TMP)), "mailops_secure_email_locks")
+            host = self._option("host") or getattr(getattr(self._connection, "_play_context", None), "remote_addr", None)
+            self._lock.path = esa_lock.lock_path(os.path.expanduser(directory), host, self._option("port", 22))
+        # the lock may be waited for longer than one command may take
+        signal.alarm(int(timeout) + int(self._option("persistent_command_timeout", 30)))
+        if not self._connection.connected:
+            # log in first: the lock belongs to this login (a new login is a new session, see CliSession._reset)
+            self._connection._connect()
+        return self._cli.acquire_lock(timeout, holder=holder)
+
+    def release_lock(self):
+        return self._cli.release_lock()
+
+    def commit_resolved(self, landed):
+        return self._cli.commit_resolved(landed)
+
+    def commit(self, comment=None, timeout=None):
+        """Commit; ``timeout`` (seconds, default the command timeout) is how long the appliance may take.
+
+        The wait is timed here, not by the transport: network_cli's libssh transport has no read timeout of its
+        own, and ansible-connection's alarm for the request would end it with an error that leaves the login
+        mid-dialogue. When the time is up, the failure is a transport error, so that the session gives the login up
+        and reports the commit as sent (CliSession.run_dialogue).
+        """
+        usual = int(self._option("persistent_command_timeout", 30))
+        timeout = int(timeout or usual)
+
+        def expired(signum, frame):
+            raise AnsibleConnectionFailure("the appliance did not confirm the commit within %ds" % timeout)
+
+        previous = signal.signal(signal.SIGALRM, expired)
+        # paramiko's receive sets its own alarm from the command timeout: make it the commit's
+        self._connection.set_option("persistent_command_timeout", max(timeout, usual))
+        signal.alarm(timeout)
+        try:
+            return self._cli.commit(comment)
+        finally:
+            signal.alarm(0)
+            signal.signal(signal.SIGALRM, previous)
+            self._connection.set_option("persistent_command_timeout", usual)
 
     def discard_changes(self):
         return self._cli.discard_changes()

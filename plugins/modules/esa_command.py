@@ -25,6 +25,8 @@ options:
   commands:
     description:
       - Each item is a command string, or a dict with C(command) and C(answers).
+      - Commands and answers are single lines of printable text; an empty command, a newline or a control character
+        is refused before anything is sent.
       - C(answers) is a list of dicts with C(prompt) (a regular expression matched against the question), C(answer)
         (a string or a list of strings used in turn) and optional C(repeat) and C(menu) (booleans).
     type: list
@@ -40,6 +42,12 @@ options:
     description:
       - V(cluster), V(group:<name>) or V(machine:<host>) on a clustered appliance.
     type: str
+  lock_timeout:
+    description:
+      - With O(read_only=false), seconds to wait for this appliance's write lock, held by another run of this
+        collection on the same controller until it commits or clears its changes. Read-only commands take no lock.
+    type: int
+    default: 900
 attributes:
   check_mode:
     support: partial

@@ -27,6 +27,16 @@ options:
       - The commit comment.
     type: str
     default: Changed by mailops.secure_email
+  commit_timeout:
+    description:
+      - Seconds to wait for the appliance to confirm the commit, in place of the connection's command timeout when
+        that is shorter.
+      - If the confirmation still does not come, the module logs in again and reads the changed tables back for up to
+        this long. It reports RV(commit_outcome=committed) when they show the changes, and fails with
+        RV(commit_outcome=unknown) otherwise (the commit may still land). It never reports RV(ignore:changed=false)
+        for a commit that may have landed.
+    type: int
+    default: 180
   pending:
     description:
       - The records of changes left pending by earlier tasks, one per SSH session.
@@ -84,6 +94,13 @@ pending_changes:
   returned: always
   type: list
   elements: str
+commit_outcome:
+  description:
+    - V(committed), V(not committed) (the appliance had nothing to commit) or, when the commit was not confirmed in
+      time and the read-back could not show it landed, V(unknown).
+  returned: when a commit was attempted
+  type: str
+  sample: committed
 session:
   description: The id of the SSH session the commit ran in.
   returned: always

@@ -15,6 +15,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
 import re
 
 from ansible.module_utils.connection import Connection, ConnectionError
@@ -90,8 +91,27 @@ class EsaClient(object):
         if mode:
             self._call("clustermode", mode)
 
-    def commit(self, comment):
+    def commit(self, comment, timeout=None):
+        if timeout:
+            return self._call("commit", comment, timeout)
         return self._call("commit", comment)
+
+    def lock(self, timeout, directory=None):
+        """Take the appliance's write lock (lock.py); returns {locked, waited, reread}."""
+        return self._call("acquire_lock", timeout, directory, "pid %d" % os.getpid())
+
+    def release_lock(self):
+        """Release the write lock unless changes are pending; never raises (used on every path out)."""
+        try:
+            return self._call("release_lock")
+        except (EsaError, DialogueError):
+            return None
+
+    def commit_resolved(self, landed):
+        try:
+            return self._call("commit_resolved", landed)
+        except (EsaError, DialogueError):
+            return None
 
     def discard(self):
         """clearchanges; never raises (used on the error path)."""

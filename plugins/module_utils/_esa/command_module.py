@@ -35,6 +35,7 @@ ARGUMENT_SPEC = dict(
     commands=dict(type="list", elements="raw", required=True),
     read_only=dict(type="bool", default=True),
     cluster_mode=dict(type="str"),
+    lock_timeout=dict(type="int", default=900),
 )
 
 
@@ -102,8 +103,11 @@ def run(module):
         module.fail_json(msg=str(exc))
     if module.check_mode and not module.params["read_only"]:
         module.exit_json(changed=True, stdout=[], stdout_lines=[], msg="check mode: commands not sent")
+    client = None
     try:
         client = EsaClient(module)
+        if not module.params["read_only"]:
+            client.lock(module.params["lock_timeout"])
         client.cluster_mode(cluster_mode)
         outputs, transcripts = [], []
         for spec in specs:
@@ -113,8 +117,11 @@ def run(module):
             outputs.append(result["output"])
             transcripts.append(result.get("transcript") or [])
     except (EsaError, DialogueError) as exc:
-        if not module.params["read_only"]:
+        if client is not None and not module.params["read_only"]:
             client.discard()
         module.fail_json(msg="command failed: %s" % exc.message)
+    finally:
+        if client is not None and not module.params["read_only"]:
+            client.release_lock()
     module.exit_json(changed=not module.params["read_only"], stdout=outputs, stdout_lines=[o.splitlines() for o in outputs],
                      transcripts=transcripts)

@@ -25,6 +25,7 @@ from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue
 
 ARGUMENT_SPEC = dict(
     comment=dict(type="str", default="Changed by mailops.secure_email"),
+    commit_timeout=dict(type="int", default=180),
     pending=dict(type="list", elements="dict", default=[], options=dict(
         session=dict(type="str", required=True),
         changes=dict(type="list", elements="str", default=[]),
@@ -55,15 +56,18 @@ def run(module):
         if module.check_mode:
             module.exit_json(changed=bool(expected), committed=False, pending_changes=expected, session=session)
         try:
-            result = runner.commit_and_verify(client, module.params["comment"])
+            result = runner.commit_and_verify(client, module.params["comment"], module.params["commit_timeout"])
         except runner.Failure as exc:
             module.fail_json(msg=exc.msg, pending_changes=expected, session=session, **exc.result)
+        if result.get("warning"):
+            module.warn(result["warning"])
         if result.get("no_data") and expected:
             module.fail_json(
                 msg="the appliance had nothing to commit, but these changes were made in this session: %s. "
                     "They were lost; nothing was committed." % "; ".join(expected),
                 lost_changes=expected, session=session)
         module.exit_json(changed=bool(result.get("committed")), committed=bool(result.get("committed")),
-                         pending_changes=expected, session=session, verified=result.get("verified", []))
+                         commit_outcome=result.get("commit_outcome"), pending_changes=expected, session=session,
+                         verified=result.get("verified", []))
     except (EsaError, DialogueError) as exc:
         module.fail_json(msg="commit failed: %s" % exc.message)

@@ -30,7 +30,7 @@ ACTIONS = {"accept": "Accept", "reject": "Reject", "tcprefuse": "TCP Refuse", "c
 FLAGS = ("bypass_receiving_control", "bypass_ldap_accept", "bypass_call_ahead")
 FIELDS = ("action", "smtp_response_code", "smtp_response_text") + FLAGS
 
-_LABEL = r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)"
+_LABEL = r"(?!-)[A-Za-z0-9-]{1,63}(?<!-)"  # letters, digits, hyphens (RFC 1123); no underscore in a mail domain
 _DOMAIN = r"%s(?:\.%s)*" % (_LABEL, _LABEL)
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+"
 _IP = r"\[[0-9A-Fa-f:.]+\]"
@@ -52,6 +52,10 @@ def normalise_entry(entry, index=None):
         address = ALL
     elif not ADDRESS_RE.match(address) or ".." in address:
         raise RatError("%s.address: %r is not a Recipient Access Table address (one of the forms %s)" % (where, address, ADDRESS_FORMS))
+    elif "[" not in address and address.rsplit("@", 1)[-1].rsplit(".", 1)[-1].isdigit():
+        # the appliance's help text: an IP address is given as a literal (docs/asyncos-cli.md §8)
+        raise RatError("%s.address: %r ends in a number: a host name's last label is not numeric, and an IP address is "
+                       "written as a literal, [192.0.2.1] or user@[192.0.2.1]" % (where, address))
     else:
         address = address.lower()
     action = entry.get("action")
@@ -68,6 +72,8 @@ def normalise_entry(entry, index=None):
             raise RatError("%s.smtp_response: tcprefuse closes the connection; it takes no SMTP response" % where)
         out["smtp_response_code"] = int(code)
         out["smtp_response_text"] = (response.get("text") or "").rstrip("\n")
+        if not out["smtp_response_text"].strip():
+            out["smtp_response_text"] = ""     # blank: typing it would end the response text at once
     for flag in FLAGS:
         value = entry.get(flag)
         out[flag] = None if value is None else bool(value)

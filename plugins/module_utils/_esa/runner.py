@@ -23,6 +23,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, documents, inputs, redact
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
@@ -33,8 +35,11 @@ PENDING_FACT_PREFIX = "mailops_esa_pending_"
 COMMIT_ARGSPEC = dict(
     commit=dict(type="bool", default=True),
     comment=dict(type="str", default="Changed by mailops.secure_email"),
+    commit_timeout=dict(type="int", default=180),
+    lock_timeout=dict(type="int", default=900),
     cluster_mode=dict(type="str"),
 )
+WRITING_STATES = ("merged", "replaced", "overridden", "deleted")
 
 COMMON_ARGSPEC = dict(
     state=dict(type="str", default="merged",
@@ -76,12 +81,52 @@ def registry_documents():
     return registry.DOCUMENTS
 
 
-def commit_and_verify(client, comment):
+def commit_outcome(client, levels, timeout, reason, clock=time.time, sleep=time.sleep):
+    """The commit's reply did not come (``reason``), but it may land: log in again and read the changed documents
+    back until they show the planned values (committed) or ``timeout`` passes (unknown). Returns the commit result
+    when it landed; raises Failure otherwise. ``levels``: the ledger taken before the commit."""
+    expected = {}
+    for level, docs in levels.items():
+        expected.update((name, item["value"]) for name, item in docs.items())
+    deadline = clock() + max(timeout, 1)
+    problems = ["nothing could be read back"]
+    while True:
+        try:
+            client.state()     # a new login when the old one was given up
+            problems = documents.verify(client, registry_documents(), expected) if expected else []
+        except (EsaError, DialogueError) as exc:
+            problems = ["reading back failed: %s" % getattr(exc, "message", exc)]
+        if not problems or clock() >= deadline:
+            break
+        sleep(min(5, max(deadline - clock(), 0.1)))
+    if not problems:
+        client.commit_resolved(True)
+        return dict(committed=True, verified=sorted(expected), commit_outcome="committed",
+                    warning="the commit did not confirm within commit_timeout (%s), but reading the configuration "
+                            "back in a new login shows the planned values: it was committed" % reason)
+    client.commit_resolved(None)
+    raise Failure("the commit outcome is unknown: the appliance did not confirm it (%s), and after %ds the "
+                  "configuration read back in a new login still differs from the plan (%s). The commit may still "
+                  "land. Check the appliance (commitdetail, showconfig) before re-running; a re-run plans against "
+                  "what the appliance then shows." % (reason, timeout, "; ".join(problems)),
+                  changed=True, committed=None, commit_outcome="unknown", verify_differences=problems)
+
+
+def commit_and_verify(client, comment, timeout=None):
     """Commit, then read back every document the session committed. Returns the commit result.
 
-    Raises Failure when the appliance shows something other than what was planned.
+    Raises Failure when the appliance shows something other than what was planned, or when the commit's outcome
+    cannot be known (see ``commit_outcome``).
     """
-    result = client.commit(comment)
+    before = client.ledger(True).get("levels", {})
+    try:
+        result = client.commit(comment, timeout)
+    except (EsaError, DialogueError) as exc:
+        sent = isinstance(exc, EsaError) or bool((getattr(exc, "result", None) or {}).get("commit_sent"))
+        if not sent or not any(before.values()):
+            raise
+        return commit_outcome(client, before, timeout or 180, getattr(exc, "message", str(exc)))
+    result["commit_outcome"] = "committed" if result.get("committed") else "not committed"
     levels = client.ledger(True).get("levels", {})
     if not result.get("committed") or not any(item.get("committed") for docs in levels.values() for item in docs.values()):
         return result
@@ -109,11 +154,14 @@ def commit_and_verify(client, comment):
     return result
 
 
-def finish_write(client, params, result):
+def finish_write(module, client, params, result):
     """Commit and verify (``commit: true``), or report the pending changes (``commit: false``)."""
     if params["commit"]:
-        commit = commit_and_verify(client, params["comment"])
+        commit = commit_and_verify(client, params["comment"], params.get("commit_timeout"))
+        if commit.get("warning"):
+            module.warn(commit["warning"])
         result["committed"] = bool(commit.get("committed"))
+        result["commit_outcome"] = commit.get("commit_outcome")
         result["verified"] = commit.get("verified", [])
         result["ansible_facts"] = pending_facts(client.session, [])
     else:
@@ -182,10 +230,18 @@ def _run(module, kind, params):
 
     client = EsaClient(module)
     try:
+        if state in WRITING_STATES and not module.check_mode:
+            # before the read: what this task plans from must not change under it (lock.py)
+            lock = client.lock(params.get("lock_timeout") or 900)
+            if lock.get("waited", 0) >= 1:
+                module.warn("waited %ds for another run's changes to this appliance (its write lock)%s"
+                            % (lock["waited"], "; reading the configuration again" if lock.get("reread") else ""))
         return _online(module, kind, params, state, want, cluster_mode, client)
     except DialogueError as exc:
         exc.client = client
         raise
+    finally:
+        client.release_lock()
 
 
 def _online(module, kind, params, state, want, cluster_mode, client):
@@ -252,4 +308,4 @@ def _online(module, kind, params, state, want, cluster_mode, client):
         # refused at the cluster-level question, before any change: nothing to clear (earlier pending changes stay)
         exc.wrote = not cluster.refused_before_change(exc.question)
         raise
-    return finish_write(client, params, result)
+    return finish_write(module, client, params, result)

@@ -61,22 +61,29 @@ class CliSession(object):
     login; ``prompt()`` is the current prompt; ``recover()`` returns to the main prompt (True) or gives up the
     login (False). ``transport_errors`` are the exceptions of a broken transport, ``describe(exc)`` their text."""
 
-    def __init__(self, send, session_id, prompt, recover, transport_errors=(), describe=str):
+    def __init__(self, send, session_id, prompt, recover, transport_errors=(), describe=str, lock=None, abandon=None):
         self._send = send
         self._session_id = session_id
         self._prompt = prompt
         self._recover = recover
         self._transport_errors = tuple(transport_errors)
         self._describe = describe
+        self._lock = lock       # lock.ApplianceLock of this appliance, or None (no locking)
+        self._abandon = abandon or (lambda: None)
         self._id = None
+        self._seen = None       # the lock's generation when the cached sources were read
+        self._in_doubt = False  # a commit whose transport failed: it may land; keep the lock until resolved
         self._reset(None)
 
     def _reset(self, session):
-        self._id = session
+        previous, self._id = self._id, session
         self._release = None    # dict(version, release) once read in this login
         self.pending = []
         self.sources = {}       # (level, source) -> dict(output, prompt)
         self.documents = {}     # (level, name) -> dict(value, committed, label)
+        if self._lock is not None and self._lock.held and not self._in_doubt and previous is not None:
+            # a new login: the old one's pending changes are gone, and with them the reason to hold the lock
+            self._lock.release()
 
     def _current(self):
         session = self._session_id()
@@ -107,11 +114,15 @@ class CliSession(object):
         return dict(self._release)
 
     # -- dialogues ---------------------------------------------------------------------------------------------
-    def run_dialogue(self, command, rules=None, write=False, label=None, documents=None):
+    def run_dialogue(self, command, rules=None, write=False, label=None, documents=None, commit=False):
         """Run one dialogue. Returns a dict; ``failed`` is set instead of raising.
 
         On a write, ``documents`` ({name: value}) are the documents the write changed; a write without them
         changes something unknown, so every source read so far is forgotten.
+
+        ``commit``: the dialogue is the commit. When its transport fails (a timeout, a drop), the commit may
+        still land: the login is given up without Ctrl-C (which could interrupt it) and the result says
+        ``commit_sent`` so that the caller reads back what happened.
         """
         session = self._current()
         if self._release is None and command != "version":
@@ -131,6 +142,11 @@ class CliSession(object):
                         session=session, lost_session=False)
         except self._transport_errors as exc:  # pylint: disable=catching-non-exception
             msg = self._describe(exc)
+            if commit:
+                self._in_doubt = True
+                self._abandon()
+                return dict(failed=True, msg=msg, question=None, transcript=[], session=session, lost_session=True,
+                            commit_sent=True)
             recovered = self._recover()
             return dict(failed=True, msg=msg, question=None, transcript=[], session=session, lost_session=not recovered)
         result["session"] = self._current()
@@ -150,6 +166,8 @@ class CliSession(object):
             cached = dict(self.sources[key])
             cached.update(session=self._id, cached=True)
             return cached
+        if not self.sources and self._lock is not None:
+            self._seen = self._lock.generation()
         result = self.run_dialogue(command, rules)
         if result.get("failed"):
             return result
@@ -183,6 +201,47 @@ class CliSession(object):
         return dict(session=session, pending=list(self.pending), prompt=self._prompt() or "",
                     version=release["version"], release=release["release"])
 
+    # -- the write lock (lock.py) -------------------------------------------------------------------------------
+    def acquire_lock(self, timeout, directory=None, holder=""):
+        """Take this appliance's write lock before reading what a write will change. ``reread``: another run
+        committed since this login's cached reads, which are now forgotten. (``directory`` is the transport's: the
+        cliconf plugin places the lock file before it calls this.)"""
+        session = self._current()
+        if self._lock is None:
+            return dict(locked=False, waited=0.0, reread=False, session=session)
+        if self._lock.held:
+            return dict(locked=True, waited=0.0, reread=False, session=session)
+        try:
+            waited = self._lock.acquire(timeout, holder="%s %s" % (holder, session or ""))
+        except Exception as exc:  # pylint: disable=broad-except
+            return dict(failed=True, msg="could not take the write lock of the appliance: %s" % exc, session=session,
+                        typed_nothing=True)
+        generation = self._lock.generation()
+        reread = self._seen is not None and generation != self._seen and bool(self.sources)
+        if reread:
+            self.sources = {}
+        self._seen = generation
+        return dict(locked=True, waited=waited, reread=reread, session=session, lock=self._lock.path)
+
+    def release_lock(self):
+        """Release the write lock when nothing is pending (after a commit, a clear, or a task that wrote
+        nothing); a session with pending changes keeps it until its commit."""
+        self._current()
+        held = self._lock is not None and self._lock.held
+        if held and not self.pending:
+            self._lock.release()
+            held = False
+        return dict(locked=held, session=self._id)
+
+    def commit_resolved(self, landed):
+        """After a commit in doubt was read back: ``landed`` (True, or None for unknown) moves the lock's
+        generation on, so that other runs read again; then the lock is released."""
+        self._current()
+        self._in_doubt = False
+        if self._lock is not None and self._lock.held and landed is not False:
+            self._seen = self._lock.bump()
+        return self.release_lock()
+
     # -- session-wide commands ---------------------------------------------------------------------------------
     def clustermode(self, mode):
         """Switch to ``cluster``, ``group:<name>`` or ``machine:<host>``."""
@@ -200,13 +259,14 @@ class CliSession(object):
                             session=self._current())
         return result
 
-    def commit(self, comment=None):
+    def commit(self, comment=None, timeout=None):
+        """``timeout`` is the transport's (the cliconf plugin lengthens its command timeout for the commit)."""
         comment = comment or "committed by mailops.secure_email"
         rules = [
             dlg.Rule(r"enter some comments describing your changes", comment, optional=True, name="commit comment"),
             dlg.Rule(r"save the current configuration for rollback", "Y", optional=True, name="rollback"),
         ]
-        result = self.run_dialogue("commit", rules)
+        result = self.run_dialogue("commit", rules, commit=True)
         if result.get("failed"):
             return result
         output = result.get("output", "")
@@ -219,9 +279,12 @@ class CliSession(object):
         if result["committed"]:
             for item in self.documents.values():
                 item["committed"] = True
+            if self._lock is not None and self._lock.held:
+                self._seen = self._lock.bump()
         else:
             # nothing reached the appliance: what this login believed pending is gone
             self.documents = dict((k, v) for k, v in self.documents.items() if v["committed"])
+        self.release_lock()
         return result
 
     def discard_changes(self):
@@ -230,4 +293,5 @@ class CliSession(object):
         self.pending = []
         self.sources = {}
         self.documents = dict((k, v) for k, v in self.documents.items() if v["committed"])
+        self.release_lock()
         return result

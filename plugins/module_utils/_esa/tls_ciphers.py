@@ -21,6 +21,8 @@ from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script i
 COMMAND = "sslconfig"
 METHODS = ("TLSv1.0", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 CIPHER_RE = re.compile(r"^[A-Za-z0-9+!:@=_.-]+$")
+# one element of the list: an empty one (``a::b``, a leading or trailing colon) is refused by the appliance
+CIPHER_ELEMENT_RE = re.compile(r"^[!+-]?[A-Za-z0-9@=_.+-]+$")
 
 
 _LABEL_RE = re.compile(r"^\s*(?P<label>[A-Za-z][A-Za-z0-9 /()_-]*?)\s*:\s*(?P<value>.*?)\s*$")
@@ -73,8 +75,9 @@ def parse(text):
 
 
 def validate(ciphers, methods):
-    if not ciphers or not CIPHER_RE.match(ciphers):
-        raise ValueError("ciphers: %r is not an OpenSSL cipher string (letters, digits and + ! : @ = _ . -, no spaces)" % ciphers)
+    if not ciphers or not CIPHER_RE.match(ciphers) or not all(CIPHER_ELEMENT_RE.match(e) for e in ciphers.split(":")):
+        raise ValueError("ciphers: %r is not an OpenSSL cipher string (elements of letters, digits and + @ = _ . -, each "
+                         "optionally prefixed with ! + or -, separated by single colons; no spaces)" % ciphers)
     for method in methods or []:
         if method not in METHODS:
             raise ValueError("methods: %r is not one of %s" % (method, ", ".join(METHODS)))

@@ -27,7 +27,7 @@ from ansible_collections.mailops.secure_email.tests.unit.plugins.modules.esa_run
     delta, pending_records, route, session_of, snapshot, tamper_commit)
 
 IN = dict(listener="IncomingMail")
-NOTHING = dict(writes=0, commits=0, clears=0, lost_uncommitted=0, lines_received=0, reads={})
+NOTHING = dict(writes=0, commits=0, clears=0, lost_uncommitted=0, lines_received=0, pager_keys=0, reads={})
 
 
 def hat_of(app, listener):

@@ -298,7 +298,7 @@ def test_rendered_gives_exact_lines_without_connecting(monkeypatch, name, module
     before = snapshot(lab)
     result = lab.run(monkeypatch, module, state="rendered", **params)
     assert result == dict(changed=False, rendered=lines)
-    assert delta(lab, before) == dict(writes=0, commits=0, clears=0, lost_uncommitted=0, lines_received=0, reads={})
+    assert delta(lab, before) == dict(writes=0, commits=0, clears=0, lost_uncommitted=0, lines_received=0, pager_keys=0, reads={})
 
 
 ROUTES_PRINT = """There are currently 2 routes defined.
@@ -412,7 +412,7 @@ def test_overridden_without_confirm_fails_before_reading(monkeypatch, module, pa
     result = lab.run(monkeypatch, module, state="overridden", **params)
     assert result["failed"]
     assert "confirm_overridden=true" in result["msg"] and "Nothing was read or written" in result["msg"]
-    assert delta(lab, before) == dict(writes=0, commits=0, clears=0, lost_uncommitted=0, lines_received=0, reads={})
+    assert delta(lab, before) == dict(writes=0, commits=0, clears=0, lost_uncommitted=0, lines_received=0, pager_keys=0, reads={})
 
 
 def test_overridden_policies_refuses_to_delete_a_used_policy(monkeypatch):
