@@ -7,16 +7,30 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns import names
 
 M365_MX_SUFFIX = ".mail.protection.outlook.com"
 
 
 def m365_mx_host(domain):
-    """example.com -> example-com.mail.protection.outlook.com (the tenant's original MX host)."""
-    if not isinstance(domain, str) or not domain.strip() or " " in domain.strip():
+    """example.com -> example-com.mail.protection.outlook.com (the tenant's original MX host).
+
+    An internationalised domain is taken in its A-label form first (IDNA 2003, the same codec as the DNS modules),
+    so the host is ASCII like every DNS host name: xn--bcher-kva-example.mail.protection.outlook.com."""
+    if not isinstance(domain, str) or not domain.strip() or re.search(r"\s", domain.strip()):
         raise AnsibleFilterError("m365_mx_host: %r is not a domain name" % (domain,))
-    return domain.strip().rstrip(".").lower().replace(".", "-") + M365_MX_SUFFIX
+    try:
+        ascii_domain = names.to_ascii(domain.strip().rstrip("."), "m365_mx_host")
+    except names.IDNAError as exc:
+        raise AnsibleFilterError(str(exc))
+    labels = ascii_domain.lower().split(".")
+    if not all(labels) or "\\" in ascii_domain:
+        raise AnsibleFilterError("m365_mx_host: %r is not a domain name (empty label or escape)" % (domain,))
+    return "-".join(labels) + M365_MX_SUFFIX
 
 
 def m365_smtp_route(domain, port=25, mx_host=None):

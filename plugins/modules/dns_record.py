@@ -35,12 +35,30 @@ options:
     required: true
   zone:
     description:
-      - The zone. When not set, it is found by an SOA walk from O(name) upwards against O(server).
+      - The zone, fully qualified (the trailing dot is optional). When not set, it is found by an SOA walk from
+        O(name) upwards against O(server). An empty string is an error (omit the option instead).
+      - A Unicode (internationalised) zone is converted to its A-label form (C(xn--...)) exactly like O(name), so
+        the two are compared in the same form.
     type: str
   name:
     description:
-      - The owner name of the RRset. A trailing dot is optional.
-      - When O(zone) is set, a name that is not inside O(zone) is taken relative to it, and V(@) is the zone apex.
+      - The owner name of the RRset. It is read by these rules, in this order (comparisons ignore case), and
+        checked before anything is sent.
+      - A name that ends with a dot is absolute. With O(zone) it must be the zone or inside it, else the task fails.
+      - Without O(zone), every name is fully qualified (the trailing dot is optional) and V(@) is an error.
+      - With O(zone), V(@) is the zone apex.
+      - With O(zone), a name equal to the zone, or ending with C(.<zone>), is taken as written, with or without the
+        trailing dot. So V(example.com) with O(zone=example.com) is the apex, and V(www.example.com) is
+        C(www.example.com), never C(www.example.com.example.com).
+      - With O(zone), a single label such as V(www) or V(_dmarc) is relative and joined to the zone
+        (C(www.example.com)).
+      - With O(zone), any other name (more than one label, not inside the zone, no trailing dot, for example
+        V(mail.other.com) with O(zone=example.com)) is ambiguous and the task fails before anything is sent.
+        Write the full name inside the zone (V(mail.other.example.com)).
+      - Unicode (internationalised) labels are converted to A-labels (C(xn--...)) by IDNA 2003 (RFC 3490, Python's
+        C(encodings.idna)), in O(name), O(zone) and host names in O(values). Labels with the four characters
+        that IDNA 2003 and IDNA 2008 map differently (sharp s, final sigma, ZWJ, ZWNJ) are refused; write them as
+        A-labels. RV(name) and RV(zone) are returned in the A-label form.
     type: str
     required: true
     aliases: [record]
@@ -115,6 +133,16 @@ EXAMPLES = r"""
       - 20 mx2.hc4321-12.iphmx.com
   delegate_to: localhost
 
+- name: DMARC record; with zone, a single label is relative (_dmarc.example.com)
+  mailops.secure_email.dns_record:
+    server: ns1.example.com
+    zone: example.com
+    name: _dmarc
+    type: TXT
+    values:
+      - v=DMARC1; p=quarantine; rua=mailto:dmarc@example.com
+  delegate_to: localhost
+
 - name: SPF with the gateway mechanism (guide step S14)
   mailops.secure_email.dns_record:
     server: 192.0.2.53
@@ -146,12 +174,12 @@ EXAMPLES = r"""
 
 RETURN = r"""
 zone:
-  description: The zone (given or found by the SOA walk).
+  description: The zone (given or found by the SOA walk), internationalised labels as A-labels (C(xn--...)).
   returned: when the server was reached
   type: str
   sample: example.com
 name:
-  description: The owner name, fully qualified without the trailing dot.
+  description: The owner name, fully qualified without the trailing dot, internationalised labels as A-labels.
   returned: when the server was reached
   type: str
   sample: example.com

@@ -51,7 +51,14 @@ options:
     suboptions:
       name:
         description:
-          - The owner name (fully qualified; the trailing dot is optional). CNAMEs are not followed.
+          - The owner name. CNAMEs are not followed.
+          - Without O(zone), fully qualified (the trailing dot is optional).
+          - With O(zone), the same rules as the C(name) option of
+            M(mailops.secure_email.dns_record) - V(@) is the apex, a name equal to the zone or ending with
+            C(.<zone>) is taken as written, a single label (V(www)) is joined to the zone, a name ending with a dot
+            must be inside the zone, and any other name is ambiguous and fails the task before a query is sent.
+          - Unicode (internationalised) labels are converted to A-labels (C(xn--...), IDNA 2003) like in
+            M(mailops.secure_email.dns_record).
         type: str
         required: true
       type:
@@ -80,18 +87,21 @@ options:
         type: int
   zone:
     description:
-      - The zone of all O(records). When not set it is found by an SOA walk against O(server), or with the system
-        resolver without O(server).
+      - The zone of all O(records), fully qualified (the trailing dot is optional; Unicode as A-labels). When not
+        set it is found by an SOA walk against O(server), or with the system resolver without O(server).
+      - An empty string is an error (omit the option instead).
     type: str
   server:
     description:
       - A nameserver to ask for the zone's NS records and their addresses (for example the primary). Without it the
         system resolver is used. C(address:port) and C([IPv6]:port) override O(port).
+      - An empty string is an error (omit the option to use the system resolver).
     type: str
   nameservers:
     description:
       - Ask exactly these nameservers instead of the zone's NS. Addresses or host names (all their addresses are
         asked); C(address:port) and C([IPv6]:port) override O(port).
+      - An invalid entry fails the task with its position, for example C(nameservers[1]).
     type: list
     elements: str
   ip_versions:

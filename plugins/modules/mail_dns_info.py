@@ -33,7 +33,9 @@ options:
   domain:
     description:
       - The mail domain. Without it (and without O(domains)), only O(hosts) are resolved.
-      - One of O(domain), O(domains) and O(hosts) is required.
+      - One of O(domain), O(domains) and O(hosts) is required. An empty string (or only white space) is an error.
+      - A Unicode (internationalised) domain is looked up, and returned, in its A-label form (C(xn--...),
+        IDNA 2003), as are O(domains) and O(hosts).
     type: str
   domains:
     description:

@@ -9,8 +9,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import os
+
+import pytest
+
 GATEWAY_MX = ["10 mx1.hc4321-12.iphmx.com", "20 mx2.hc4321-12.iphmx.com"]
+GATEWAY_MX_SERVED = ["10 mx1.hc4321-12.iphmx.com.", "20 mx2.hc4321-12.iphmx.com."]
 SPF = "v=spf1 include:spf.protection.outlook.com -all"
+# The IDN zone of the second lab: bücher.test, served by BIND as its A-label form.
+IDN_ZONE = u"b\u00fccher.test"
+IDN_ZONE_A = "xn--bcher-kva.test"
 
 
 def updates(lab):
@@ -135,3 +144,202 @@ def test_tsig_from_environment_never_in_output(dns_lab, dns_playbook_factory, mo
     assert run.recap["changed"] == 1
     assert dns_lab.secret not in run.output
     assert dns_lab.query("env." + dns_lab.zone, "A") == (["192.0.2.7"], 3600)
+
+
+# -- issue 15: owner name and zone rules, checked in the zone BIND really serves ---------------------------------
+def answer(lab, name, rdtype, which="primary"):
+    """(rcode text, sorted values) of a direct TCP query to the lab (NXDOMAIN proves that a name does not exist)."""
+    import dns.message  # pylint: disable=import-outside-toplevel
+    import dns.query  # pylint: disable=import-outside-toplevel
+    import dns.rcode  # pylint: disable=import-outside-toplevel
+
+    address, port = lab.endpoint(which)
+    response = dns.query.tcp(dns.message.make_query(name, rdtype), address, port=port, timeout=3)
+    values = sorted(rdata.to_text() for rrset in response.answer for rdata in rrset)
+    return dns.rcode.to_text(response.rcode()), values
+
+
+def zone_names(lab):
+    """Every owner name of the zone as the primary serves it now, fully qualified, lower case: a real zone
+    transfer (AXFR) signed with the lab's transfer key. (``python -m lab dns zone`` reads the file that
+    ``rndc sync`` writes, and rndc returns before BIND has written it.)"""
+    import dns.query  # pylint: disable=import-outside-toplevel
+    import dns.tsigkeyring  # pylint: disable=import-outside-toplevel
+    import dns.zone  # pylint: disable=import-outside-toplevel
+
+    with open(os.path.join(lab.state_dir, "dns", "settings.json")) as handle:
+        keyring = dns.tsigkeyring.from_text({"lab-xfr": json.load(handle)["xfr_secret"]})
+    address, port = lab.endpoint("primary")
+    zone = dns.zone.from_xfr(dns.query.xfr(address, lab.zone, port=port, keyring=keyring, keyname="lab-xfr",
+                                           keyalgorithm="hmac-sha256", relativize=False, timeout=5),
+                             relativize=False)
+    return set(name.to_text().lower() for name in zone.nodes)
+
+
+def test_name_forms_with_zone_write_exactly_the_named_owner(dns_lab, dns_playbook):
+    zone = dns_lab.zone
+    before_names = zone_names(dns_lab)
+    records = [
+        dict(name=zone, zone=zone, type="MX", values=GATEWAY_MX, ttl=300),  # equal to the zone: the apex
+        dict(name=zone + ".", zone=zone + ".", type="CAA", values=['0 issue "letsencrypt.org"']),
+        dict(name="@", zone=zone, type="TXT", values=[SPF, "apex-token"]),
+        dict(name="fqdn." + zone, zone=zone, type="A", values=["192.0.2.11"]),  # under the zone, no dot
+        dict(name="dot." + zone + ".", zone=zone, type="A", values=["192.0.2.12"]),  # under the zone, dot
+        dict(name="Upper." + zone.upper(), zone=zone, type="A", values=["192.0.2.13"]),  # any case
+        dict(name="rel", zone=zone, type="A", values=["192.0.2.14"]),  # a single label: relative
+        dict(name=u"b\u00fccher." + zone, zone=zone, type="A", values=["192.0.2.15"]),  # IDN under the zone
+        dict(name=u"m\u00fcnchen", zone=zone, type="A", values=["192.0.2.16"]),  # IDN single label
+    ]
+    run = dns_playbook("dns_record.yml", dns_lab.vars(records=records))
+    results = run.task("Record")["result"]["results"]
+    assert [r["changed"] for r in results] == [True] * len(records), results
+    assert [r["name"].lower() for r in results] == [
+        zone, zone, zone, "fqdn." + zone, "dot." + zone, "upper." + zone, "rel." + zone,
+        "xn--bcher-kva." + zone, "xn--mnchen-3ya." + zone]
+    assert set(r["zone"] for r in results) == {zone}
+
+    # What BIND serves now, by direct queries...
+    assert dns_lab.query(zone, "MX") == (GATEWAY_MX_SERVED, 300)
+    assert answer(dns_lab, zone, "CAA") == ("NOERROR", ['0 issue "letsencrypt.org"'])
+    assert dns_lab.query(zone, "TXT") == (sorted([SPF, "apex-token"]), 3600)
+    for owner, address in (("fqdn", "192.0.2.11"), ("dot", "192.0.2.12"), ("upper", "192.0.2.13"),
+                           ("rel", "192.0.2.14"), ("xn--bcher-kva", "192.0.2.15"), ("xn--mnchen-3ya", "192.0.2.16")):
+        assert dns_lab.query("%s.%s" % (owner, zone), "A") == ([address], 3600), owner
+    # ...and in the whole zone: exactly these new names, nothing under the doubled zone name.
+    doubled = "%s.%s." % (zone, zone)
+    assert answer(dns_lab, doubled, "MX") == ("NXDOMAIN", [])
+    assert answer(dns_lab, "www." + doubled, "A")[0] == "NXDOMAIN"
+    names = zone_names(dns_lab)
+    assert not [name for name in names if name.endswith(doubled) or name.count(zone) > 1], names
+    assert names - before_names == set("%s.%s." % (owner, zone) for owner in (
+        "fqdn", "dot", "upper", "rel", "xn--bcher-kva", "xn--mnchen-3ya"))
+
+    # The same again: every form finds its RRset as it is, nothing is sent.
+    updates_before = updates(dns_lab)
+    assert dns_playbook("dns_record.yml", dns_lab.vars(records=records)).recap["changed"] == 0
+    assert updates(dns_lab) == updates_before
+
+
+def test_ambiguous_or_outside_names_are_refused_and_nothing_is_written(dns_lab, dns_playbook):
+    zone = dns_lab.zone
+    before_names = zone_names(dns_lab)  # (a zone transfer is a query: read the names before the counters)
+    before_counters, before_serials = dns_lab.counters()["primary"], dns_lab.serials()
+    cases = [
+        (dict(name="mail.other.test", zone=zone, type="A", values=["192.0.2.20"]),
+         "name: 'mail.other.test' is ambiguous with zone example.test: it is not the zone, does not end with "
+         ".example.test, and has more than one label"),
+        (dict(name="www.sales", zone=zone, type="A", values=["192.0.2.21"]),
+         "name: 'www.sales' is ambiguous with zone example.test"),
+        (dict(name="notexample.test", zone=zone, type="A", values=["192.0.2.22"]),
+         "name: 'notexample.test' is ambiguous with zone example.test"),
+        (dict(name=u"b\u00fccher.other.test", zone=zone, type="A", values=["192.0.2.23"]),
+         "is ambiguous with zone example.test"),
+        (dict(name="www.other.test.", zone=zone, type="A", values=["192.0.2.24"]),
+         "name: www.other.test is not inside zone example.test (a name that ends with a dot is absolute"),
+        (dict(name=u"stra\u00dfe", zone=zone, type="A", values=["192.0.2.25"]),
+         "name: 'stra\u00dfe' contains the sharp s (U+00DF)"),
+        (dict(name="", zone=zone, type="A", values=["192.0.2.26"]), "name: must not be empty"),
+        (dict(name=zone, zone="", type="MX", values=GATEWAY_MX), "zone: must not be empty"),
+        (dict(name="@", type="MX", values=GATEWAY_MX), "name: '@' stands for the zone apex and needs zone"),
+    ]
+    run = dns_playbook("dns_record.yml", dns_lab.vars(records=[case[0] for case in cases]), expect_rc=2)
+    results = run.task("Record")["result"]["results"]
+    assert len(results) == len(cases)
+    for (_record, message), result in zip(cases, results):
+        assert message in result.get("msg", "") and "before" not in result, (message, result)
+    # BIND's evidence that nothing was sent: no query, no UPDATE, same serial, same names in the zone.
+    after = dns_lab.counters()["primary"]
+    assert (after["queries"], after["updates"]) == (before_counters["queries"], before_counters["updates"])
+    assert dns_lab.serials() == before_serials == {"primary": 1, "secondary": 1}
+    assert zone_names(dns_lab) == before_names
+    for name in ("mail.other.test." + zone, "www.sales." + zone, "mail.other.test"):
+        assert answer(dns_lab, name, "A")[1] == [], name
+    assert answer(dns_lab, "mail.other.test." + zone, "A")[0] == "NXDOMAIN"
+
+
+@pytest.fixture(scope="module")
+def idn_lab_server(dns_lab_server, tmp_path_factory):
+    """A second lab whose zone is the IDN bücher.test. The lab keeps the zone name of its settings.json across
+    starts (lab/dns/bind.py), so the name is written there before the first start."""
+    state_dir = str(tmp_path_factory.mktemp("dns-idn-lab"))
+    os.makedirs(os.path.join(state_dir, "dns"), mode=0o700)
+    settings = os.path.join(state_dir, "dns", "settings.json")
+    with open(settings, "w") as handle:
+        json.dump(dict(zone=IDN_ZONE_A), handle)
+    os.chmod(settings, 0o600)
+    lab = type(dns_lab_server)(state_dir)  # the conftest's DnsLab, for another state dir
+    lab.cli("up", "--dns-port", "0")
+    try:
+        yield lab
+    finally:
+        lab.cli("down")
+
+
+@pytest.fixture
+def idn_lab(idn_lab_server):
+    idn_lab_server.cli("reset")
+    assert idn_lab_server.zone == IDN_ZONE_A
+    return idn_lab_server
+
+
+def test_idn_zone_and_names_in_unicode_or_a_labels(idn_lab, dns_playbook):
+    zone = IDN_ZONE_A
+    before_names = zone_names(idn_lab)
+    records = [
+        dict(name=IDN_ZONE, zone=IDN_ZONE, type="MX", values=GATEWAY_MX, ttl=300),  # apex, both in Unicode
+        dict(name=u"shop." + IDN_ZONE, zone=IDN_ZONE_A, type="A", values=["192.0.2.31"]),  # Unicode name, A-label zone
+        dict(name="smtp." + IDN_ZONE_A + ".", zone=u"B\u00dcCHER.test", type="A", values=["192.0.2.32"]),
+        dict(name="mail", zone=IDN_ZONE, type="A", values=["192.0.2.33"]),  # relative in the IDN zone
+        dict(name=u"m\u00fcnchen", zone=IDN_ZONE + ".", type="A", values=["192.0.2.34"]),  # IDN label in IDN zone
+        dict(name=u"spf." + IDN_ZONE, type="TXT", values=["v=spf1 -all"]),  # no zone: SOA walk on the A-labels
+    ]
+    run = dns_playbook("dns_record.yml", idn_lab.vars(records=records))
+    results = run.task("Record")["result"]["results"]
+    assert [r["changed"] for r in results] == [True] * len(records), results
+    assert set(r["zone"].lower() for r in results) == {zone}
+    assert [r["name"].lower() for r in results] == [
+        zone, "shop." + zone, "smtp." + zone, "mail." + zone, "xn--mnchen-3ya." + zone, "spf." + zone]
+
+    assert idn_lab.query(zone, "MX") == (GATEWAY_MX_SERVED, 300)
+    for owner, address in (("shop", "192.0.2.31"), ("smtp", "192.0.2.32"), ("mail", "192.0.2.33"),
+                           ("xn--mnchen-3ya", "192.0.2.34")):
+        assert idn_lab.query("%s.%s" % (owner, zone), "A") == ([address], 3600), owner
+    assert idn_lab.query("spf." + zone, "TXT") == (["v=spf1 -all"], 3600)
+    doubled = "%s.%s." % (zone, zone)
+    assert answer(idn_lab, doubled, "MX") == ("NXDOMAIN", [])
+    names = zone_names(idn_lab)
+    assert not [name for name in names if name.count(zone) > 1], names
+    assert names - before_names == set("%s.%s." % (owner, zone) for owner in (
+        "shop", "smtp", "mail", "xn--mnchen-3ya", "spf"))
+    assert all(name == name.encode("ascii").decode("ascii") for name in names)
+
+    # Idempotent in every spelling.
+    assert dns_playbook("dns_record.yml", idn_lab.vars(records=records)).recap["changed"] == 0
+
+    # Ambiguous in the IDN zone: refused, nothing written.
+    serials = idn_lab.serials()
+    run = dns_playbook("dns_record.yml", idn_lab.vars(records=[
+        dict(name=u"www." + IDN_ZONE + ".other", zone=IDN_ZONE, type="A", values=["192.0.2.35"])]), expect_rc=2)
+    message = run.task("Record")["result"]["results"][0]["msg"]
+    assert message.startswith(u"name: 'www.%s.other' is ambiguous with zone %s" % (IDN_ZONE, zone)), message
+    assert idn_lab.serials() == serials
+    assert zone_names(idn_lab) == names
+
+
+def test_idn_domain_in_mail_dns_info_and_m365_mx_host(idn_lab, dns_playbook):
+    run = dns_playbook("dns_idn_info.yml", idn_lab.vars(idn_domain=IDN_ZONE))
+    info = run.task("Info")["result"]
+    assert info["domain"] == IDN_ZONE_A
+    host = run.task("Tenant MX host")["result"]["ansible_facts"]["tenant_mx_host"]
+    # The filter's host is the one the lab zone really has as its MX (xn--bcher-kva-test.mail.protection...).
+    assert host == idn_lab.info()["tenant_mx_host"] == "xn--bcher-kva-test.mail.protection.outlook.com"
+    assert [r["host"] for r in info["mx"]["records"]] == [host]
+    assert info["mx"]["points_to"] == "exchange_online"
+    assert info["dmarc"]["policy"] == "quarantine"
+
+
+def test_empty_domain_fails_naming_the_field(dns_lab, dns_playbook):
+    before = dns_lab.counters()["primary"]["queries"]
+    run = dns_playbook("dns_idn_info.yml", dns_lab.vars(idn_domain="  "), expect_rc=2)
+    assert run.task("Info")["result"]["msg"].startswith("domain: must not be empty")
+    assert dns_lab.counters()["primary"]["queries"] == before

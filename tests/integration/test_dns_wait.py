@@ -100,3 +100,44 @@ def test_bad_input_fails_before_anything_is_sent(dns_lab, dns_playbook):
         wait_records=[dict(name=dns_lab.zone, type="MX", values=["x"])]), expect_rc=2)
     assert "records[0].values[0]: 'x' is not a valid MX value" in run.task("Wait")["result"]["msg"]
     assert dns_lab.counters() == before
+
+
+# -- issue 15: name rules with zone, and errors that name the real field -----------------------------------------
+def test_names_with_zone_follow_the_dns_record_rules(dns_lab, dns_playbook):
+    zone = dns_lab.zone
+    run = dns_playbook("dns_wait_zone.yml", dns_lab.vars(wait_zone=zone, wait_records=[
+        dict(name=zone, type="MX", values=[EOP_MX]),  # equal to the zone: the apex, not example.test.example.test
+        dict(name="@", type="TXT", mode="subset", values=["v=spf1 include:spf.protection.outlook.com -all"]),
+        dict(name="www", type="A", values=["192.0.2.80"]),  # a single label: relative
+        dict(name="sales." + zone + ".", type="MX", values=["0 sales-example-test.mail.protection.outlook.com."]),
+        dict(name="_DMARC." + zone.upper(), type="TXT", mode="superset",
+             values=["v=DMARC1; p=quarantine; pct=100; rua=mailto:dmarc-reports@" + zone]),
+    ]))
+    result = run.task("Wait")["result"]
+    assert result["completed"] is True and result["rounds"] == 1
+    names = [r["name"].lower() for r in result["records"]]
+    assert names == [zone, zone, "www." + zone, "sales." + zone, "_dmarc." + zone]
+    assert all(r["done"] and len(r["nameservers"]) == 2 for r in result["records"])
+
+
+def test_bad_server_zone_or_name_fails_naming_the_field_before_any_query(dns_lab, dns_playbook):
+    zone = dns_lab.zone
+    record = dict(name=zone, type="MX", values=[EOP_MX])
+    cases = [
+        (dict(wait_server=""), "server: must not be empty"),
+        (dict(wait_server="ns1..example.test"), "server: 'ns1..example.test' is not a valid DNS name"),
+        (dict(nameservers=["127.0.0.1:%d" % dns_lab.port, "[::1"]), "nameservers[1]: '[::1' is not a nameserver"),
+        (dict(nameservers=["127.0.0.1:%d" % dns_lab.port, "ns1..example.test"]),
+         "nameservers[1]: 'ns1..example.test' is not a valid DNS name"),
+        (dict(wait_zone=""), "zone: must not be empty"),
+        (dict(wait_zone=zone, wait_records=[record, dict(name="mail.other.test", type="A", values=["192.0.2.1"])]),
+         "records[1].name: 'mail.other.test' is ambiguous with zone example.test"),
+    ]
+    before = dns_lab.counters()
+    for extra, message in cases:
+        variables = dns_lab.vars(wait_records=[record])
+        variables.update(extra)
+        run = dns_playbook("dns_wait_zone.yml", variables, expect_rc=2)
+        assert run.task("Wait")["result"]["msg"].startswith(message), (extra, run.task("Wait")["result"]["msg"])
+        assert "Traceback" not in run.output
+    assert dns_lab.counters() == before

@@ -22,6 +22,8 @@ import traceback
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns import names
+
 try:
     import dns.exception
     import dns.flags
@@ -102,24 +104,90 @@ def check_tsig(params):
     return keyring, keyname, dns.name.from_text(algorithm)
 
 
-def to_name(text, field, origin=None):
-    """A dns.name.Name from user text. A trailing dot is optional; ``origin`` makes non-dotted text relative."""
-    if not isinstance(text, str) or not text.strip():
-        raise DNSError("%s: a DNS name is required" % field)
+def clean_name_text(text, field):
+    """User text of a DNS name -> ASCII text: stripped, no white space inside, Unicode labels as A-labels.
+
+    Empty strings and white space are refused (an empty name is never "not set")."""
+    if text is None or not isinstance(text, str) or not text.strip():
+        raise DNSError("%s: must not be empty: a DNS name is required" % field)
     text = text.strip()
     if re.search(r"\s", text):
         raise DNSError("%s: %r is not a DNS name (it contains white space)" % (field, text))
     try:
-        if origin is not None and text == "@":
-            return origin
-        if origin is not None and not text.endswith("."):
-            name = dns.name.from_text(text, origin=None)
-            if not name.is_subdomain(origin):
-                name = dns.name.from_text(text, origin=origin)
-            return name
-        return dns.name.from_text(text)
+        return names.to_ascii(text, field)
+    except names.IDNAError as exc:
+        raise DNSError(str(exc))
+
+
+def _from_text(ascii_text, field, shown, relative=False):
+    """ASCII text -> Name, absolute (the trailing dot is optional) or, with ``relative``, as written."""
+    try:
+        return dns.name.from_text(ascii_text, origin=None if relative else dns.name.root)
     except dns.exception.DNSException as exc:
-        raise DNSError("%s: %r is not a valid DNS name: %s" % (field, text, exc))
+        raise DNSError("%s: %r is not a valid DNS name: %s" % (field, shown, exc))
+
+
+def to_name(text, field):
+    """A fully qualified dns.name.Name from user text; the trailing dot is optional (domains, hosts, zones).
+
+    Unicode names become A-labels (IDNA 2003, see names.py)."""
+    ascii_text = clean_name_text(text, field)
+    if ascii_text == "@":
+        raise DNSError("%s: '@' (the zone apex) is only valid as a record name together with zone; write the "
+                       "name in full" % field)
+    return _from_text(ascii_text, field, text.strip())
+
+
+def zone_name(text, field="zone"):
+    """The zone option: fully qualified (trailing dot optional), never empty."""
+    if isinstance(text, str) and not text.strip():
+        raise DNSError("%s: must not be empty: give the zone (for example example.com) or omit the option"
+                       % field)
+    return to_name(text, field)
+
+
+def owner_name(text, field, zone=None):
+    """The owner name of dns_record (``name``) and dns_wait (``records[N].name``), read against ``zone``.
+
+    Rules, in this order (comparisons are case-insensitive, Unicode is compared in its A-label form):
+
+    1. A name that ends with a dot is absolute. With a zone it must be the zone or under it.
+    2. Without zone every name is fully qualified (trailing dot optional); ``@`` is an error.
+    3. ``@`` is the zone apex.
+    4. A name that equals the zone or ends with ``.<zone>`` (with or without the trailing dot) is taken as
+       written: ``example.com`` with zone ``example.com`` is the apex, never ``example.com.example.com``.
+    5. A single label (``www``, ``_dmarc``, ``*``) is relative and joined to the zone.
+    6. Anything else (more than one label, not under the zone, no trailing dot) is ambiguous and an error:
+       it might be a name outside the zone or a relative name, and guessing writes to the wrong name.
+    """
+    ascii_text = clean_name_text(text, field)
+    shown = text.strip()
+    if zone is None:
+        if ascii_text == "@":
+            raise DNSError("%s: '@' stands for the zone apex and needs zone; set zone or write the name in full"
+                           % field)
+        return _from_text(ascii_text, field, shown)
+    zone_text = name_text(zone)
+    if ascii_text == "@":
+        return zone
+    absolute = _from_text(ascii_text, field, shown)
+    if ascii_text.endswith("."):
+        if not absolute.is_subdomain(zone):
+            raise DNSError("%s: %s is not inside zone %s (a name that ends with a dot is absolute; it must be the "
+                           "zone or end with .%s.)" % (field, name_text(absolute), zone_text, zone_text))
+        return absolute
+    if absolute.is_subdomain(zone):
+        return absolute
+    relative = _from_text(ascii_text, field, shown, relative=True)
+    if len(relative.labels) == 1:
+        try:
+            return relative.concatenate(zone)
+        except dns.exception.DNSException as exc:
+            raise DNSError("%s: %r joined to zone %s is not a valid DNS name: %s" % (field, shown, zone_text, exc))
+    raise DNSError("%s: %r is ambiguous with zone %s: it is not the zone, does not end with .%s, and has more than "
+                   "one label, so it is not read as relative to the zone either (only a single label such as www, "
+                   "or @ for the apex, is joined to the zone). Write the full name inside the zone, for example "
+                   "%s.%s, or check zone" % (field, shown, zone_text, zone_text, ascii_text.rstrip("."), zone_text))
 
 
 def name_text(name):
@@ -151,10 +219,17 @@ def parse_value(rdtype, value, field):
     text = value.strip()
     if not text:
         raise DNSError("%s: empty value" % field)
+    if rdtype != dns.rdatatype.TXT and not names.is_ascii(text):
+        for char, what in names.DEVIATIONS:
+            if char in text:
+                raise DNSError("%s: %r contains %s, which IDNA 2003 and IDNA 2008 turn into different names; write "
+                               "that host name with A-labels (xn--...)" % (field, value, what))
     try:
         if rdtype == dns.rdatatype.TXT:
             return _txt_rdata(value)
-        return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=dns.name.root, relativize=False)
+        # Host names in values: Unicode labels become A-labels with the same codec as owner names (IDNA 2003).
+        return dns.rdata.from_text(dns.rdataclass.IN, rdtype, text, origin=dns.name.root, relativize=False,
+                                   idna_codec=dns.name.IDNA_2003)
     except (dns.exception.DNSException, ValueError, TypeError) as exc:
         expected = {
             "A": "an IPv4 address", "AAAA": "an IPv6 address", "CNAME": "a host name", "NS": "a host name",
@@ -196,23 +271,40 @@ def parse_rdtype(text, field="type", allowed=None):
 
 # -- endpoints ------------------------------------------------------------------------------------
 def split_endpoint(text, default_port, field):
-    """'192.0.2.1', '192.0.2.1:5353', '[2001:db8::1]:5353', '2001:db8::1', 'ns1.example.com' -> (host, port)."""
+    """'192.0.2.1', '192.0.2.1:5353', '[2001:db8::1]:5353', '2001:db8::1', 'ns1.example.com' -> (host, port).
+
+    A host name is checked as a DNS name and returned in ASCII (Unicode labels as A-labels); errors name
+    ``field`` (``server``, ``nameservers[N]``)."""
+    usage = "a nameserver is an address, a host name, address:port or [IPv6]:port"
+    if text is None or not str(text).strip():
+        raise DNSError("%s: must not be empty (%s)" % (field, usage))
     text = str(text).strip()
     match = re.match(r"^\[([0-9A-Fa-f:.]+)\](?::(\d+))?$", text)
     if match:
         host, port = match.group(1), match.group(2)
+        if not is_address(host):
+            raise DNSError("%s: %r is not a nameserver: %s is not an IPv6 address (%s)" % (field, text, host, usage))
+    elif "[" in text or "]" in text or re.search(r"\s", text):
+        raise DNSError("%s: %r is not a nameserver (%s)" % (field, text, usage))
     elif text.count(":") == 1:
         host, port = text.split(":")
     else:
         host, port = text, None
     if not host:
-        raise DNSError("%s: %r is not a nameserver (address, name, address:port or [IPv6]:port)" % (field, text))
+        raise DNSError("%s: %r is not a nameserver (%s)" % (field, text, usage))
     try:
         port = int(port) if port is not None else int(default_port)
     except ValueError:
         raise DNSError("%s: %r has an invalid port" % (field, text))
     if not 0 < port < 65536:
         raise DNSError("%s: port %d is out of range 1-65535" % (field, port))
+    if not is_address(host):
+        if ":" in host:
+            raise DNSError("%s: %r is not a nameserver: %s is not an IPv6 address (%s)" % (field, text, host, usage))
+        name = to_name(host, field)
+        if len(name.labels) < 2:
+            raise DNSError("%s: %r is not a nameserver (%s)" % (field, text, usage))
+        host = name.to_text(omit_final_dot=True)
     return host, port
 
 
@@ -236,7 +328,7 @@ def resolve_host(host, field):
         return [host]
     try:
         infos = socket.getaddrinfo(host, None, 0, socket.SOCK_STREAM)
-    except socket.gaierror as exc:
+    except (socket.gaierror, UnicodeError) as exc:
         raise DNSError("%s: cannot resolve %r: %s" % (field, host, exc))
     out = []
     for info in infos:

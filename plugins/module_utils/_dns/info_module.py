@@ -143,6 +143,13 @@ def resolve_hosts(names, lookup):
 
 
 def gather(params):
+    # Every name is checked before the first query. An empty domain is an error, not "no domain" (it passes
+    # required_one_of, and used to report nothing).
+    if params.get("domain") is not None:
+        common.to_name(params["domain"], "domain")
+    for field in ("domains", "hosts"):
+        for index, text in enumerate(params.get(field) or []):
+            common.to_name(text, "%s[%d]" % (field, index))
     lookup = Lookup(params)
     if params.get("gateway_mechanism"):
         try:
@@ -153,7 +160,7 @@ def gather(params):
             raise DNSError("gateway_mechanism: %r is a modifier, not a mechanism" % params["gateway_mechanism"])
     hosts, host_findings = resolve_hosts(params.get("hosts") or [], lookup)
     result = dict(changed=False, domain=None, mx=None, spf=None, dmarc=None, ttls=None, findings=[])
-    if params.get("domain"):
+    if params.get("domain") is not None:
         result.update(gather_domain(params["domain"], "domain", lookup, params))
     elif params.get("domains"):
         # One module run for many domains (the cutover of N domains costs one task, not N).

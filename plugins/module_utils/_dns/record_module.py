@@ -85,10 +85,10 @@ class Request(object):
                 raise DNSError("values: an empty list with state=present; use state=absent to delete the RRset")
             if self.rdtype == dns.rdatatype.CNAME and len(self.rdatas) > 1:
                 raise DNSError("values: a CNAME RRset holds exactly one value, got %d" % len(self.rdatas))
-        self.zone = common.to_name(params["zone"], "zone") if params.get("zone") else None
-        self.name = common.to_name(params["name"], "name", origin=self.zone)
-        if self.zone is not None and not self.name.is_subdomain(self.zone):
-            raise DNSError("name: %s is not inside zone %s" % (common.name_text(self.name), common.name_text(self.zone)))
+        # zone and name follow common.owner_name (documented in the module's name/zone options and docs/dns.md):
+        # a name equal to or under the zone is taken as written, only a single label or @ is joined to the zone.
+        self.zone = common.zone_name(params["zone"], "zone") if params.get("zone") is not None else None
+        self.name = common.owner_name(params["name"], "name", zone=self.zone)
         self.server, self.port = common.split_endpoint(params["server"], params["port"], "server")
         if params.get("query_timeout") is not None and params["query_timeout"] <= 0:
             raise DNSError("query_timeout: must be greater than 0")

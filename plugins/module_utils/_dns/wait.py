@@ -62,11 +62,13 @@ RETRY_STATES = ("servfail", "timeout", "unreachable", "refused", "error")
 class Record(object):
     """One name + type to wait for, validated."""
 
-    def __init__(self, index, spec):
+    def __init__(self, index, spec, zone=None):
         field = "records[%d]" % index
         self.index = index
         self.field = field
-        self.name = common.to_name(spec["name"], field + ".name")
+        # The same name rules as dns_record (common.owner_name): with zone, a name equal to or under it is taken
+        # as written, a single label or @ is joined to it, anything else is refused.
+        self.name = common.owner_name(spec["name"], field + ".name", zone=zone)
         self.rdtype = common.parse_rdtype(spec["type"], field + ".type", allowed=WAIT_TYPES)
         self.type_text = dns.rdatatype.to_text(self.rdtype)
         self.mode = spec["mode"]
@@ -145,15 +147,16 @@ class Waiter(object):
             raise DNSError("records: at least one record is required")
         if not params["ip_versions"]:
             raise DNSError("ip_versions: at least one of 4 and 6 is required")
-        self.records = [Record(i, spec) for i, spec in enumerate(params["records"])]
-        self.zone = common.to_name(params["zone"], "zone") if params.get("zone") else None
+        # server and nameservers first: a bad value there is reported under its own name.
         self.server = None
-        if params.get("server"):
+        if params.get("server") is not None:
             self.server = common.split_endpoint(params["server"], params["port"], "server")
         self.explicit = None
         if params.get("nameservers"):
             self.explicit = [common.split_endpoint(text, params["port"], "nameservers[%d]" % i)
                              for i, text in enumerate(params["nameservers"])]
+        self.zone = common.zone_name(params["zone"], "zone") if params.get("zone") is not None else None
+        self.records = [Record(i, spec, zone=self.zone) for i, spec in enumerate(params["records"])]
         self.endpoints = {}  # zone -> [Endpoint]
         self.state = {}  # record index -> {endpoint label: entry}
 

@@ -19,6 +19,37 @@ def test_mx_host_replaces_dots_with_dashes():
     assert m365_mx_host("Contoso-Corp.example.com.") == "contoso-corp-example-com.mail.protection.outlook.com"
 
 
+@pytest.mark.parametrize("domain,host", [
+    (u"b\u00fccher.example", "xn--bcher-kva-example.mail.protection.outlook.com"),
+    (u"B\u00dcCHER.Example.", "xn--bcher-kva-example.mail.protection.outlook.com"),
+    ("xn--bcher-kva.example", "xn--bcher-kva-example.mail.protection.outlook.com"),
+    (u"m\u00fcnchen.b\u00fccher.example", "xn--mnchen-3ya-xn--bcher-kva-example.mail.protection.outlook.com"),
+    (u"b\u00fccher\u3002example", "xn--bcher-kva-example.mail.protection.outlook.com"),
+])
+def test_mx_host_of_an_idn_is_ascii(domain, host):
+    # issue 15: the host used to keep the Unicode labels
+    result = m365_mx_host(domain)
+    assert result == host
+    result.encode("ascii")
+
+
+@pytest.mark.parametrize("bad,message", [
+    (u"stra\u00dfe.example", "sharp s"),
+    ("a..example", "not a domain name"),
+    ("", "not a domain name"),
+    ("tab\there.example", "not a domain name"),
+])
+def test_mx_host_refuses_what_has_no_single_host(bad, message):
+    with pytest.raises(AnsibleFilterError) as info:
+        m365_mx_host(bad)
+    assert str(info.value).startswith("m365_mx_host: ") and message in str(info.value)
+
+
+def test_smtp_route_of_an_idn_routes_to_the_ascii_host():
+    route = m365_smtp_route(u"b\u00fccher.example")
+    assert route["destinations"] == [dict(host="xn--bcher-kva-example.mail.protection.outlook.com", port=25)]
+
+
 def test_route_from_name_and_from_entry():
     assert m365_smtp_route("example.com") == dict(
         domain="example.com", destinations=[dict(host="example-com.mail.protection.outlook.com", port=25)])

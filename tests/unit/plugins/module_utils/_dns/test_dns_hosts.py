@@ -100,3 +100,14 @@ def test_domains_are_analysed_in_one_run_with_their_findings(monkeypatch):
     assert result["queries"] == 6  # MX, TXT, _dmarc TXT per domain
     with pytest.raises(DNSError, match=r"domains\[1\]"):
         info_module.gather(dict(params, domains=["ok.example", "bad..example"]))
+
+
+@pytest.mark.parametrize("domain", ["", "   "])
+def test_empty_domain_fails_naming_the_field(monkeypatch, domain):
+    # issue 15: an empty domain passed required_one_of and reported nothing
+    lookup = _Lookup({})
+    monkeypatch.setattr(info_module, "Lookup", lambda params: lookup)
+    params = dict(domain=domain, domains=None, hosts=["mx1.example"], gateway_mechanism=None, resolve_includes=True)
+    with pytest.raises(DNSError, match=r"^domain: must not be empty"):
+        info_module.gather(params)
+    assert lookup.queries == 0

@@ -12,6 +12,7 @@ import pytest
 
 dns = pytest.importorskip("dns")
 
+import dns.name  # noqa: E402  pylint: disable=wrong-import-position
 import dns.rdataclass  # noqa: E402  pylint: disable=wrong-import-position
 import dns.rdatatype  # noqa: E402  pylint: disable=wrong-import-position
 import dns.rrset  # noqa: E402  pylint: disable=wrong-import-position
@@ -74,6 +75,29 @@ def test_relative_name_with_zone():
     request = record_module.Request(params(zone="example.com", name="www"))
     assert request.name.to_text() == "www.example.com."
     assert record_module.Request(params(zone="example.com", name="@")).name.to_text() == "example.com."
+
+
+@pytest.mark.parametrize("name", ["example.com", "example.com.", "EXAMPLE.com"])
+def test_name_equal_to_zone_is_the_apex_not_joined_again(name):
+    # issue 15: this was example.com.example.com.
+    assert record_module.Request(params(zone="example.com", name=name)).name == dns.name.from_text("example.com.")
+
+
+@pytest.mark.parametrize("name", ["www.example.com", "www.example.com.", "www.Example.COM"])
+def test_name_under_zone_is_taken_as_written(name):
+    assert record_module.Request(params(zone="example.com.", name=name)).name == dns.name.from_text("www.example.com.")
+
+
+@pytest.mark.parametrize("overrides,message", [
+    (dict(zone="example.com", name="mail.other.com"), "name: 'mail.other.com' is ambiguous with zone example.com"),
+    (dict(zone="", name="example.com"), "zone: must not be empty"),
+    (dict(name=" "), "name: must not be empty"),
+    (dict(server=" "), "server: must not be empty"),
+])
+def test_more_bad_input_names_the_field(overrides, message):
+    with pytest.raises(common.DNSError) as info:
+        record_module.Request(params(**overrides))
+    assert str(info.value).startswith(message)
 
 
 def test_plan():
