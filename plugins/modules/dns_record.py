@@ -210,7 +210,7 @@ dns_rc_str:
   sample: NOERROR
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._dns.record_module import ARGUMENT_SPEC, run
 

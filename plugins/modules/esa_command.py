@@ -90,7 +90,7 @@ transcripts:
   sample: [[{"question": "Choose the operation you want to perform:\n- NEW - Create a new route.\n[]>", "answer": ""}]]
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.command_module import ARGUMENT_SPEC, run
 

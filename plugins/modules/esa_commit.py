@@ -112,7 +112,7 @@ lost_changes:
   elements: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.commit_module import ARGUMENT_SPEC, run
 

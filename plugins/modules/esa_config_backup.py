@@ -21,6 +21,11 @@ description:
   - When the newest backup of the host in O(dest) holds the same configuration (ignoring the header's C(Current Time)),
     no new file is written and the task reports no change.
   - On a cluster, C(showconfig) shows the merged view of the level the session is in.
+  - The file holds the configuration as the appliance shows it, message filter bodies included - with the outbound
+    header secret of guide step S12 in clear. Keep O(dest) private (the module writes every backup with mode 0600)
+    and encrypt backups you copy elsewhere; C(docs/secrets.md) of the collection says what a backup contains.
+  - The module's own output holds no configuration. Its error messages can quote the appliance's output; there, the
+    value a filter compares C(X-OUTBOUND-AUTH) (or a header of O(secret_headers)) with is replaced by C(********).
 extends_documentation_fragment:
   - mailops.secure_email._esa.attributes
 options:
@@ -36,6 +41,14 @@ options:
   cluster_mode:
     description: V(cluster), V(group:<name>) or V(machine:<host>) on a clustered appliance.
     type: str
+  secret_headers:
+    description:
+      - Headers whose values are secrets, in addition to C(X-OUTBOUND-AUTH), masked in error messages. The backup
+        file itself is not masked.
+      - Header field names, compared without regard to case.
+    type: list
+    elements: str
+    default: []
 attributes:
   check_mode:
     support: full
@@ -79,7 +92,7 @@ passphrases:
   type: str
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.backup_module import ARGUMENT_SPEC, run
 

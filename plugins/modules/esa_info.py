@@ -44,6 +44,15 @@ options:
       - V(cluster), V(group:<name>) or V(machine:<host>) on a clustered appliance. Tables that are not configured at
         that level are read where they live.
     type: str
+  secret_headers:
+    description:
+      - Headers whose values are secrets, in addition to C(X-OUTBOUND-AUTH). The facts never hold filter bodies, but
+        an error message can quote what the appliance printed; there, the value a filter compares such a header with
+        or sets it to is replaced by C(********). See C(docs/secrets.md) of the collection.
+      - Header field names, compared without regard to case.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -113,7 +122,9 @@ esa:
       description:
         - Each message filter's C(name) and C(active) flag, in order. Bodies are not returned, because they can embed
           secrets; M(mailops.secure_email.esa_message_filters) with O(mailops.secure_email.esa_message_filters#module:state=gathered)
-          and O(mailops.secure_email.esa_message_filters#module:secrets) returns them masked.
+          returns them masked (the values of C(X-OUTBOUND-AUTH) and of
+          O(mailops.secure_email.esa_message_filters#module:secret_headers), and the strings in
+          O(mailops.secure_email.esa_message_filters#module:secrets)).
       type: list
       elements: dict
     tls_ciphers:
@@ -121,7 +132,7 @@ esa:
       type: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.info_module import ARGUMENT_SPEC, run
 

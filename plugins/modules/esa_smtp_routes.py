@@ -138,7 +138,7 @@ parsed:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.smtp_routes import SmtpRoutes

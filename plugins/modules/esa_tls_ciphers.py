@@ -71,7 +71,7 @@ committed:
   type: bool
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.tls_ciphers import TlsCiphers

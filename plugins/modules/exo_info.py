@@ -71,7 +71,7 @@ http_calls:
   sample: {"token": 2, "invoke": 3, "retries": 0, "total": 5}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.info_module import info_spec, run_info
 

@@ -19,7 +19,12 @@ description:
   - Guide steps S1 (sender IP ranges of the gateway, set SCL -1) and S11 (sender inside, recipient outside the
     organization, route through the outbound connector and set the secret header).
   - Only the options that are set are managed; lists are compared as sets; an empty list or string clears a value.
-  - O(set_header_value) is a secret - it never appears in output, logs or the diff (C(********)).
+  - O(set_header_value) is a secret - it never appears in output, logs or the diff (C(********)), with or without
+    C(no_log) on the task. The value the rule holds in Exchange is masked as well (also in error messages), and so
+    are the patterns and words of a condition on the rule's own header or on C(X-OUTBOUND-AUTH) (the outbound
+    secret header); see C(docs/secrets.md) of the collection.
+  - Header names (O(set_header_name), O(remove_header) and the header conditions) must be RFC 5322 field names -
+    printable US-ASCII without spaces or C(:); any other name is refused before anything is written.
   - O(priority) is set only when given. Exchange then shifts the other rules; their new priorities are not drift.
   - A rule without any condition applies to all messages, so it needs O(allow_no_conditions=true).
 extends_documentation_fragment:
@@ -218,7 +223,7 @@ http_calls:
   sample: {"token": 2, "invoke": 3, "retries": 0, "total": 5}
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.transport_rule_module import rule_spec, run
 

@@ -168,7 +168,7 @@ queries:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._dns.info_module import ARGUMENT_SPEC, MUTUALLY_EXCLUSIVE, REQUIRED_ONE_OF, run
 

@@ -223,3 +223,20 @@ def test_exo_message_trace_follows_truncation_and_dedupes(exo_lab, exo_playbook,
     assert len(set(m["MessageTraceId"] for m in first["messages"])) == 30
     second = run.task("Over 12 days (two windows), delivered only")["result"]
     assert second["count"] == 33 and second["queries"] == 2, second
+
+
+def test_exo_header_names_with_spaces_are_refused_before_any_write(exo_lab, exo_playbook):
+    before = exo_lab.counters()
+    run = exo_playbook("secrets_exo_header.yml", extra_vars={"secret": SECRET})
+    assert run.recap["failed"] == 0, run.output
+    msg = run.task("Set a header whose name holds spaces")["result"]["msg"]
+    assert "set_header_name: 'X OUTBOUND AUTH' is not a header name: it contains a space at position 2" in msg
+    assert "RFC 5322" in msg and "nothing was changed" in msg
+    msg = run.task("Condition on a header whose name holds a space")["result"]["msg"]
+    assert "header_contains_message_header: 'X Spam Flag' is not a header name" in msg
+    role = run.task("The role failed")["result"]["ansible_facts"]["role_failure"]
+    assert role.startswith('outbound_header_name: "X OUTBOUND AUTH" is not a header name') and "RFC 5322" in role
+    counters = exo_lab.counters()
+    assert counters["writes"] == before["writes"] == 0 and counters["cmdlet_errors"] == 0
+    assert exo_lab.tenant()["transport_rules"] == [] and exo_lab.tenant()["outbound_connectors"] == []
+    assert SECRET not in run.output

@@ -18,7 +18,7 @@ import os
 import re
 import tempfile
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import config_xml, listener_documents
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import config_xml, listener_documents, message_filters, redact
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 
@@ -26,6 +26,7 @@ ARGUMENT_SPEC = dict(
     dest=dict(type="path", required=True),
     passphrases=dict(type="str", default="mask", choices=["mask", "encrypt"]),
     cluster_mode=dict(type="str"),
+    secret_headers=dict(type="list", elements="str", default=[], no_log=False),
 )
 
 
@@ -53,8 +54,12 @@ def _latest(dest, prefix):
 
 
 def run(module):
+    # The backup file holds the configuration as the appliance shows it; the module's own output (and its errors,
+    # which can quote the appliance's output) mask the values tested or set for the secret headers.
+    secrets = redact.Secrets(headers=module.params.get("secret_headers") or [])
     dest = module.params["dest"]
     try:
+        message_filters.check_secret_headers(module.params.get("secret_headers"))
         mode = validate_cluster_mode(module.params["cluster_mode"])
         if os.path.exists(dest) and not os.path.isdir(dest):
             raise ValueError("dest: %s exists and is not a directory" % dest)
@@ -63,9 +68,9 @@ def run(module):
         xml_text = read_xml(client, module.params["passphrases"])
         hostname = config_xml.summary(config_xml.root(xml_text))["hostname"] or "esa"
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=redact.mask(str(exc), secrets))
     except (EsaError, DialogueError) as exc:
-        module.fail_json(msg="reading the configuration failed: %s" % exc.message)
+        module.fail_json(msg=redact.mask("reading the configuration failed: %s" % exc.message, secrets))
     data = xml_text.encode("utf-8")
     checksum = sha256(data)
     prefix = re.sub(r"[^A-Za-z0-9_.-]", "_", hostname)

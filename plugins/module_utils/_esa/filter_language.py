@@ -386,3 +386,124 @@ def normalise(body):
         raise FilterSyntaxError("the body holds more than one filter (a second filter %r starts here); one filter "
                                 "per entry: give %r its own entry" % (extra["name"], extra["name"]), extra["line"], column)
     return render_tokens(filters[0]["tokens"])
+
+
+# -- header names and the values tested for them ------------------------------------------------------------
+# Rules and actions whose first argument is a header name.
+HEADER_NAME_ARGUMENTS = frozenset(("header", "header-repeats", "header-dictionary-match", "strip-header",
+                                   "insert-header", "edit-header-text"))
+HEADER_NAME_RULE = ("a header field name is printable US-ASCII, characters 33 to 126, except ':' - no spaces "
+                    "(RFC 5322, section 2.2)")
+_STRING = r'"(?:[^"\\\n]|\\[^\n])*"|' r"'(?:[^'\\\n]|\\[^\n])*'"
+_STRING_RE = re.compile(_STRING)
+_GAP = r"(?:\s|\#[^\n]*(?:\n|$))*"      # spaces and comments between tokens
+_NOT_AFTER_NAME = r"(?<![A-Za-z0-9_-])"
+# header("<name>") == "<value>" (or !=)
+_HEADER_TEST_RE = re.compile(_NOT_AFTER_NAME + r"(header" + _GAP + r"\(" + _GAP + r")(" + _STRING + r")(" + _GAP
+                             + r"\)" + _GAP + r"(?:==|!=)" + _GAP + r")(" + _STRING + r")", re.IGNORECASE)
+# insert-header("<name>", "<value>") and edit-header-text("<name>", "<regex>", "<replacement>")
+_HEADER_ACTION_RE = re.compile(_NOT_AFTER_NAME + r"((?:insert-header|edit-header-text)" + _GAP + r"\(" + _GAP + r")("
+                               + _STRING + r")((?:" + _GAP + r"," + _GAP + r"(?:" + _STRING + r"))+)", re.IGNORECASE)
+
+
+def string_value(token):
+    """The text of a quoted string token (quotes removed, ``\\`` escapes resolved)."""
+    return re.sub(r"\\(.)", r"\1", token[1:-1])
+
+
+def header_name_problem(name):
+    """Why ``name`` is not an RFC 5322 header field name, or None when it is one."""
+    if not name:
+        return "it is empty"
+    for index, char in enumerate(name):
+        if char == ":" or not u"\x21" <= char <= u"\x7e":
+            what = {u" ": "a space", u"\t": "a tab", u":": "':'"}.get(char, "the character U+%04X" % ord(char))
+            return "it contains %s at position %d" % (what, index + 1)
+    return None
+
+
+def header_names(body):
+    """[(rule or action, header name, line, column)]: the header name argument of every rule and action in
+    ``body`` that takes one (``header``, ``strip-header``, ``insert-header`` ...). ``body`` must tokenize."""
+    tokens = tokenize(body)
+    found = []
+    for index, token in enumerate(tokens[:-2]):
+        if token[0] == "name" and token[1].lower() in HEADER_NAME_ARGUMENTS and tokens[index + 1][:2] == ("punct", "(") \
+                and tokens[index + 2][0] == "string":
+            name = tokens[index + 2]
+            found.append((token[1].lower(), string_value(name[1]), name[2], name[3]))
+    return found
+
+
+def _wanted(headers):
+    return set(h.strip().lower() for h in headers or () if h and h.strip())
+
+
+def header_values(text, headers):
+    """The values (as typed, between the quotes) that ``text`` compares a header of ``headers`` with
+    (``header("X") == "v"``, ``!=``) or sets it to (``insert-header``, ``edit-header-text``). Header names are
+    compared without regard to case. ``text`` need not be a valid filter: without tokens, a pattern search."""
+    wanted = _wanted(headers)
+    if not wanted:
+        return []
+    values = []
+    try:
+        tokens = tokenize(text)
+    except FilterSyntaxError:
+        tokens = None
+    if tokens is None:
+        for match in _HEADER_TEST_RE.finditer(text):
+            if string_value(match.group(2)).strip().lower() in wanted:
+                values.append(match.group(4)[1:-1])
+        for match in _HEADER_ACTION_RE.finditer(text):
+            if string_value(match.group(2)).strip().lower() in wanted:
+                values += [s[1:-1] for s in _STRING_RE.findall(match.group(3))]
+        return values
+    for index, token in enumerate(tokens):
+        rule = token[1].lower() if token[0] == "name" else None
+        if rule not in ("header", "insert-header", "edit-header-text"):
+            continue
+        following = tokens[index + 1:index + 9]
+        if len(following) < 3 or following[0][:2] != ("punct", "(") or following[1][0] != "string" \
+                or string_value(following[1][1]).strip().lower() not in wanted:
+            continue
+        if rule == "header":
+            # header("X") == "v"; also header("X") "v" (a missing operator), so that errors quoting it are masked
+            rest = following[2:]
+            if rest and rest[0][:2] == ("punct", ")"):
+                rest = rest[1:]
+                if rest and rest[0][0] == "op":
+                    rest = rest[1:]
+                if rest and rest[0][0] == "string":
+                    values.append(rest[0][1][1:-1])
+            continue
+        for item in following[2:]:
+            if item[:2] == ("punct", ")"):
+                break
+            if item[0] == "string":
+                values.append(item[1][1:-1])
+    return values
+
+
+def mask_header_values(text, headers, mask):
+    """``text`` with the value of every test or setting of a header in ``headers`` (see ``header_values``)
+    replaced by ``mask``, quotes kept. Works on any text that holds filter scripts (bodies, typed lines,
+    listings), valid or not."""
+    wanted = _wanted(headers)
+    if not wanted or "header" not in text.lower():
+        return text
+
+    def masked(token):
+        return token[0] + mask + token[-1]
+
+    def test(match):
+        if string_value(match.group(2)).strip().lower() not in wanted:
+            return match.group(0)
+        return match.group(1) + match.group(2) + match.group(3) + masked(match.group(4))
+
+    def action(match):
+        if string_value(match.group(2)).strip().lower() not in wanted:
+            return match.group(0)
+        return match.group(1) + match.group(2) + _STRING_RE.sub(lambda m: masked(m.group(0)), match.group(3))
+
+    return _HEADER_ACTION_RE.sub(action, _HEADER_TEST_RE.sub(test, text))

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, registry
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, message_filters, redact, registry
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.client import EsaClient, EsaError, validate_cluster_mode
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Reader
@@ -26,6 +26,7 @@ GATHER = ("version", "listeners") + tuple(key for index, key in enumerate(kind.i
 ARGUMENT_SPEC = dict(
     gather=dict(type="list", elements="str", default=list(DEFAULT_GATHER), choices=list(GATHER) + ["all"]),
     cluster_mode=dict(type="str"),
+    secret_headers=dict(type="list", elements="str", default=[], no_log=False),
 )
 
 
@@ -41,11 +42,15 @@ def parse_version(text):
 
 
 def run(module):
+    # Filter bodies are never returned (message_filters gives names and flags), but an error can quote what the
+    # appliance printed: the values tested or set for the secret headers are masked everywhere (docs/secrets.md).
+    secrets = redact.Secrets(headers=module.params.get("secret_headers") or [])
     gather = set(module.params["gather"])
     if "all" in gather:
         gather = set(GATHER)
     facts = {}
     try:
+        message_filters.check_secret_headers(module.params.get("secret_headers"))
         mode = validate_cluster_mode(module.params["cluster_mode"])
         client = EsaClient(module)
         client.cluster_mode(mode)
@@ -75,10 +80,10 @@ def run(module):
             # reading may have followed a table to another level; go back to the requested one
             client.cluster_mode(mode)
     except ValueError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=redact.mask(str(exc), secrets))
     except (EsaError, DialogueError) as exc:
-        module.fail_json(msg="reading the appliance failed: %s" % exc.message)
-    module.exit_json(changed=False, esa=facts)
+        module.fail_json(msg=redact.mask("reading the appliance failed: %s" % exc.message, secrets))
+    module.exit_json(changed=False, esa=redact.mask(facts, secrets))
 
 
 def merge(current, value, facts, key):

@@ -153,6 +153,38 @@ def check_length(field, value, limit):
         raise ValueError("%s: %d characters, but Exchange allows at most %d" % (field, len(value), limit))
 
 
+HEADER_NAME_RULE = ("a header field name is printable US-ASCII, characters 33 to 126, except ':' - no spaces "
+                    "(RFC 5322, section 2.2)")
+
+
+def check_header_name(field, value):
+    """A message header name (an empty value clears the option and is not checked)."""
+    if is_empty(value):
+        return
+    text = str(value)
+    for index, char in enumerate(text):
+        if char == ":" or not u"\x21" <= char <= u"\x7e":
+            what = {u" ": "a space", u"\t": "a tab", u":": "':'"}.get(char, "the character U+%04X" % ord(char))
+            raise ValueError("%s: %r is not a header name: it contains %s at position %d; %s"
+                             % (field, text, what, index + 1, HEADER_NAME_RULE))
+
+
+# -- masking ----------------------------------------------------------------------------------------
+def mask_values(value, secrets):
+    """``value`` (dicts, lists, strings) with every occurrence of each of ``secrets`` replaced by ``********``."""
+    secrets = sorted(set(s for s in (secrets or []) if s), key=len, reverse=True)
+    if not secrets:
+        return value
+    if isinstance(value, dict):
+        return dict((k, mask_values(v, secrets)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return [mask_values(v, secrets) for v in value]
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+    return value
+
+
 # -- fields and the diff ----------------------------------------------------------------------------
 class Field(object):
     """One manageable property: module option <-> cmdlet parameter, with its normaliser.

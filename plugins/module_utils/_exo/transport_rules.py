@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._exo import errors
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import normalise as n
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.common import find_by_name, validation_error
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.normalise import Field
@@ -65,6 +66,18 @@ FIELDS = PROPERTY_FIELDS + CONDITION_FIELDS + EXCEPTION_FIELDS + ACTION_FIELDS
 PAIRS = (("set_header_name", "set_header_value"), ("header_matches_message_header", "header_matches_patterns"),
          ("header_contains_message_header", "header_contains_words"),
          ("except_if_header_matches_message_header", "except_if_header_matches_patterns"))
+# Options that name a message header (checked: RFC 5322 field names, no spaces).
+HEADER_OPTIONS = ("set_header_name", "remove_header", "header_matches_message_header", "header_contains_message_header",
+                  "except_if_header_matches_message_header")
+# The header the outbound role's S11 rule sets (roles/outbound/defaults: outbound_header_name). Its value, the
+# rule's own set_header_name's value, and what conditions on these headers match are secrets in every output.
+SECRET_HEADER = "X-OUTBOUND-AUTH"
+SECRET_CONDITIONS = (("header_matches_message_header", "header_matches_patterns"),
+                     ("header_contains_message_header", "header_contains_words"),
+                     ("except_if_header_matches_message_header", "except_if_header_matches_patterns"))
+# Values masked wherever they appear in the result and in errors, when at least this long (a shorter one would
+# mask unrelated text; the fields that hold them are masked whatever their length).
+SECRET_MIN_LENGTH = 6
 CONDITION_OPTIONS = [f.option for f in CONDITION_FIELDS]
 ACTION_OPTIONS = [f.option for f in ACTION_FIELDS if f.option != "stop_rule_processing"]
 
@@ -94,6 +107,11 @@ def check(name, desired, current_values, rule_count, exists, allow_no_conditions
     for field, limit in (("name", 64), ("comments", 1024)):
         try:
             n.check_length(field, name if field == "name" else desired.get("comments"), limit)
+        except ValueError as exc:
+            problems.append(str(exc))
+    for option in HEADER_OPTIONS:
+        try:
+            n.check_header_name(option, desired.get(option))
         except ValueError as exc:
             problems.append(str(exc))
     for option in ("sender_ip_ranges", "except_if_sender_ip_ranges"):
@@ -133,31 +151,97 @@ def check(name, desired, current_values, rule_count, exists, allow_no_conditions
         raise validation_error(problems)
 
 
-def shown(record):
+def shown(record, headers=None):
+    """The rule as the module shows it: option names, the header value masked, and what conditions on a secret
+    header (``secret_headers(...)``, default X-OUTBOUND-AUTH and the rule's own header) match masked."""
     if record is None:
         return None
     values = dict((f.option, f.show(f.display(record.get(f.param)))) for f in FIELDS)
     values.update(name=record.get("Name"), identity=record.get("Identity"), guid=record.get("Guid"),
                   priority=record.get("Priority"), enabled=record.get("State") == "Enabled",
                   state=record.get("State"))
+    return hide_conditions(values, headers if headers is not None else secret_headers({}, record))
+
+
+def secret_headers(desired, record):
+    """The headers whose values are secret, lower case: X-OUTBOUND-AUTH and the header the rule sets (wanted
+    and current)."""
+    names = set([SECRET_HEADER.lower()])
+    for value in ((desired or {}).get("set_header_name"), n.strip_odata(record or {}).get("SetHeaderName")):
+        if isinstance(value, str) and value.strip():
+            names.add(value.strip().lower())
+    return names
+
+
+def hide_conditions(values, headers):
+    """``values`` (option names) with the patterns and words of conditions on a header of ``headers`` masked."""
+    values = dict(values)
+    for header_option, values_option in SECRET_CONDITIONS:
+        header = values.get(header_option)
+        if isinstance(header, str) and header.strip().lower() in headers and values.get(values_option):
+            items = values[values_option]
+            values[values_option] = [n.MASK for dummy in items] if isinstance(items, list) else n.MASK
     return values
 
 
+def secret_values(desired, record, headers):
+    """The literal secrets of this task: the header value (wanted and current) and what conditions on a secret
+    header match (wanted and current), longest first."""
+    record = n.strip_odata(record or {})
+    desired = desired or {}
+    found = [desired.get("set_header_value"), record.get("SetHeaderValue")]
+    fields = dict((f.option, f) for f in FIELDS)
+    for header_option, values_option in SECRET_CONDITIONS:
+        for header, items in ((desired.get(header_option), desired.get(values_option)),
+                              (record.get(fields[header_option].param), record.get(fields[values_option].param))):
+            if isinstance(header, str) and header.strip().lower() in headers:
+                found += list(items) if isinstance(items, list) else [items]
+    return sorted(set(v for v in found if isinstance(v, str) and len(v) >= SECRET_MIN_LENGTH), key=len, reverse=True)
+
+
 def ensure(exo):
+    """Create, update or remove the rule. The secrets it knows of (``secret_values``) are masked in the result and
+    in errors, and handed to Ansible's own output filter (``no_log_values``)."""
+    secrets = []
+    try:
+        _ensure(exo, secrets)
+    except errors.ExoError as exc:
+        if secrets:
+            exc.message = n.mask_values(exc.message, secrets)
+            exc.args = (exc.message,)
+        raise
+
+
+def _learn(exo, secrets, desired, record):
+    for value in secret_values(desired, record, secret_headers(desired, record)):
+        if value not in secrets:
+            secrets.append(value)
+    no_log_values = getattr(exo.module, "no_log_values", None)
+    if isinstance(no_log_values, set):
+        no_log_values.update(secrets)
+
+
+def _exit(exo, secrets, result):
+    return exo.exit(**n.mask_values(result, secrets))
+
+
+def _ensure(exo, secrets):
     module, client = exo.module, exo.client
     params = module.params
     name = params["name"]
     rules = client.list_all("Get-TransportRule")
     record = find_by_name(rules, name)
+    desired = dict((f.option, params.get(f.option)) for f in FIELDS)
+    _learn(exo, secrets, desired, record)
+    headers = secret_headers(desired, record)
     result = dict(changed=False)
     if params["state"] == "absent":
         if record is not None:
-            result.update(changed=True, diff=dict(before=shown(record), after={}))
+            result.update(changed=True, diff=dict(before=shown(record, headers), after={}))
             if not module.check_mode:
                 client.invoke("Remove-TransportRule", dict(Identity=record["Name"]), write=True)
         result["rule"] = None
-        return exo.exit(**result)
-    desired = dict((f.option, params.get(f.option)) for f in FIELDS)
+        return _exit(exo, secrets, result)
     current = n.current_values(FIELDS, record) if record is not None else None
     check(name, dict(desired, priority=params.get("priority")), current, len(rules), record is not None,
           params["allow_no_conditions"])
@@ -200,7 +284,9 @@ def ensure(exo):
             if toggle:
                 client.invoke(toggle, dict(Identity=record["Name"]), write=True)
         record = find_by_name(client.list_all("Get-TransportRule"), name)
+        _learn(exo, secrets, desired, record)
+    before, after = hide_conditions(before, headers), hide_conditions(after, headers)
     result["diff"] = dict(before=dict(before, name=name) if before else {}, after=after)
     result["changes"] = sorted(list(changes) + (["enabled"] if toggle else []) + (["priority"] if move else []))
-    result["rule"] = shown(record) if record is not None else after
-    return exo.exit(**result)
+    result["rule"] = shown(record, headers) if record is not None else after
+    return _exit(exo, secrets, result)

@@ -158,3 +158,40 @@ def test_error_position():
     with pytest.raises(fl.FilterSyntaxError) as exc:
         fl.check("x:\nif (true) {\n  explode();\n}")
     assert (exc.value.line, exc.value.column) == (3, 3)
+
+
+# -- header names and the values tested for them (issue 15) -------------------------------------------------
+
+
+def test_header_names_lists_every_header_argument_with_its_position():
+    body = 'if header("A") == "x" and header-repeats("B", 2) {\n  strip-header(\'C\'); insert-header("D", "v"); }'
+    assert fl.header_names(body) == [("header", "A", 1, 11), ("header-repeats", "B", 1, 42), ("strip-header", "C", 2, 16),
+                                     ("insert-header", "D", 2, 36)]
+
+
+@pytest.mark.parametrize("name,problem", [
+    ("X-OUTBOUND-AUTH", None), ("x!#$%&'*+-.^_`|~9", None), ("X Y", "it contains a space at position 2"),
+    ("X:Y", "it contains ':' at position 2"), ("X\tY", "it contains a tab at position 2"), ("", "it is empty"),
+    (u"X\u00e9", "it contains the character U+00E9 at position 2"), ("X\x7f", "it contains the character U+007F"),
+])
+def test_header_name_problem(name, problem):
+    found = fl.header_name_problem(name)
+    assert (found is None) if problem is None else found.startswith(problem)
+
+
+def test_header_values_and_their_masking_in_valid_and_broken_text():
+    headers = ["X-OUTBOUND-AUTH", "x-key"]
+    text = ('office365_outbound: if header("x-outbound-auth") == "^abc$" and header ( \'X-Key\' )  !=  \'k\\\'ey\' '
+            '{ insert-header("X-KEY", "new"); edit-header-text("X-Key", "a", "b"); insert-header("X-Other", "keep"); '
+            'strip-header("X-OUTBOUND-AUTH"); }')
+    assert fl.header_values(text, headers) == ["^abc$", "k\\'ey", "new", "a", "b"]
+    assert fl.mask_header_values(text, headers, "***") == (
+        'office365_outbound: if header("x-outbound-auth") == "***" and header ( \'X-Key\' )  !=  \'***\' '
+        '{ insert-header("X-KEY", "***"); edit-header-text("X-Key", "***", "***"); insert-header("X-Other", "keep"); '
+        'strip-header("X-OUTBOUND-AUTH"); }')
+    broken = 'if header("X-OUTBOUND-AUTH") == "^abc$" { drop(); } "unterminated'
+    assert fl.header_values(broken, headers) == ["^abc$"]
+    assert fl.mask_header_values(broken, headers, "***").startswith('if header("X-OUTBOUND-AUTH") == "***" {')
+    # a rule name that merely ends in "header" is not the header rule
+    assert fl.mask_header_values('my-header("X-KEY") == "v"', headers, "***") == 'my-header("X-KEY") == "v"'
+    assert fl.header_values(text, []) == [] and fl.mask_header_values(text, [], "***") == text
