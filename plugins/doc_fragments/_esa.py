@@ -24,8 +24,29 @@ options:
   comment:
     description:
       - Comment for the commit.
+      - One line of printable text, like every value the module types at the appliance; a newline or a control
+        character is refused before anything is read.
     type: str
     default: Changed by mailops.secure_email
+  commit_timeout:
+    description:
+      - Seconds to wait for the appliance to confirm the commit, in place of the connection's command timeout
+        (C(ansible_command_timeout)) when that is shorter. A commit on a loaded appliance or a cluster can take minutes.
+      - If the confirmation still does not come, the module logs in again, reads the changed tables back for up to
+        this long, and reports what it finds - committed (the task succeeds, with a warning), or unknown (the task
+        fails with RV(ignore:commit_outcome=unknown)). It never reports RV(ignore:changed=false) for a commit that may
+        have landed.
+    type: int
+    default: 180
+  lock_timeout:
+    description:
+      - Seconds to wait for this appliance's write lock, held by another run of this collection on the same
+        controller until it commits or clears its changes (see the collection's docs/security.md, "Locking").
+      - The lock is taken before the module reads what it will change, and only outside check mode. Its directory is
+        C(mailops_secure_email_locks) beside Ansible's local temporary directory, or the environment variable
+        E(MAILOPS_ESA_LOCK_DIR).
+    type: int
+    default: 900
   cluster_mode:
     description:
       - The cluster level to work at on a clustered appliance (Centralized Management) - V(cluster), V(group:<name>)
@@ -106,10 +127,24 @@ options:
         default: true
   allow_open_relay:
     description:
-      - Let the change make a sender group that matches Microsoft 365's shared address space relay without a guarding
-        message filter. The module warns instead of failing.
+      - Let the change make or keep an open relay that the open-relay guard would refuse - a relaying C(ALL) row, a
+        relaying catch-all or reputation member, a group matching Microsoft 365's shared address space without its
+        guarding message filter, or hosts outside O(relay_sources). The module warns instead of failing.
     type: bool
     default: false
+  relay_sources:
+    description:
+      - The hosts the gateway may relay for, in the forms of sender-group members - IPv4 or IPv6 addresses, partial
+        IPv4 addresses (C(10.1.)), last-octet ranges (C(10.1.1.1-20)), CIDR (C(10.0.0.0/8)), hostnames and partial
+        domains (C(.example.com) covers the hosts and subdomains under C(example.com), not C(example.com) itself).
+      - When given, every host a relaying row matches after the change must be inside these sources (a hostname
+        member must be covered by a listed name; an address range cannot vouch for a name); the guard refuses the
+        change otherwise. An empty list allows no relaying at all.
+      - When omitted, the declared relay sources are the specific hosts, networks and domains of the relaying
+        sender groups themselves (everything but the catch-alls, reputation terms and unguarded shared space).
+      - Listing Microsoft 365's shared space here does not replace the guarding message filter.
+    type: list
+    elements: str
 """
 
     # Every ESA module.

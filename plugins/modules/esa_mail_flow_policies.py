@@ -24,10 +24,17 @@ description:
   - A parameter not in O(config[].parameters) uses the listener's default (C(hostaccess) C(DEFAULT)). The module
     reports and compares only the parameters a policy overrides.
   - A policy used by a sender group cannot be deleted; the module fails before writing and names the groups.
-  - B(Open-relay guard.) Before any write (and in check mode) the module computes the listener's HAT after the change
-    and refuses when a sender group that matches address space every Microsoft 365 tenant shares would use a RELAY
-    policy without an active message filter that checks C(sendergroup == "<that group>") and a secret header and drops
-    the rest (guide step S12). Set O(allow_open_relay=true) to accept the risk; the module then warns.
+  - B(Open-relay guard.) A policy's behaviour is the behaviour of every row that uses it, C(ALL) included. Before
+    any write (and in check mode) the module computes the effective Host Access Table of every listener after the
+    change (rows in match order, their members, each row's policy resolved to its behaviour) and refuses when a row
+    that uses a changed policy relays for hosts outside the declared relay sources - C(ALL) (an open relay - for
+    example C($ACCEPTED) switched to relay on a public listener), a catch-all or very broad member, reputation or
+    list terms, hosts outside O(relay_sources) when given, or a group matching the address space every Microsoft 365
+    tenant shares without an active message filter that checks C(sendergroup == "<that group>") and a secret header
+    and drops the rest (guide step S12). A RELAY policy that no row uses relays for nobody and is not refused.
+  - The error names the listener, the row, the policy and the fix. An open relay already on the appliance on a row
+    the change does not modify is only a warning. Set O(allow_open_relay=true) to accept the risk; the module then
+    warns.
 extends_documentation_fragment:
   - mailops.secure_email._esa
   - mailops.secure_email._esa.states
@@ -190,7 +197,7 @@ parsed:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import relay_guard, runner
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import mail_flow_policies as mfp
@@ -219,6 +226,7 @@ ARGUMENT_SPEC = runner.argument_spec(
     ),
     listener=dict(type="str", required=True),
     allow_open_relay=dict(type="bool", default=False),
+    relay_sources=relay_guard.RELAY_SOURCES,
     planned_filters=relay_guard.PLANNED_FILTERS,
 )
 

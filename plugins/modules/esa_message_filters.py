@@ -22,8 +22,12 @@ description:
     comments), so an identical filter reports no change.
   - The module checks the filter syntax before it writes anything. A changed body is deleted and added again (AsyncOS
     has no edit for a filter body); a changed active flag alone is one C(SET); nothing else is touched.
+  - It also refuses, before anything is read, a header name that is not an RFC 5322 field name (printable US-ASCII
+    without spaces or C(:)) in C(header), C(strip-header), C(insert-header) and the other header rules and actions.
   - It refuses to delete, deactivate or change a filter that guards a relaying sender group matching Microsoft 365's
-    shared address space, unless O(allow_open_relay=true).
+    shared address space, unless O(allow_open_relay=true). The check is the open-relay guard of
+    M(mailops.secure_email.esa_sender_groups) on the effective Host Access Table of every listener, with the filters
+    before and after the change; a group that was already unguarded does not block the change.
 extends_documentation_fragment:
   - mailops.secure_email._esa
   - mailops.secure_email._esa.states
@@ -56,10 +60,26 @@ options:
     type: list
     elements: str
     default: []
+  secret_headers:
+    description:
+      - Headers whose values are secrets. Wherever the module shows a filter (before, after, diff, V(gathered),
+        V(parsed), commands, warnings, errors), the value a filter compares such a header with (a C(header) rule
+        with C(==) or C(!=)) or sets it to (C(insert-header), C(edit-header-text)) is replaced by C(********), even
+        without O(secrets). Filters on the appliance are compared with their real
+        values, so masking changes nothing in the plan.
+      - C(X-OUTBOUND-AUTH), the header of the outbound role's filter (guide step S12), is always included. Add the
+        role's C(outbound_header_name) here when you changed it.
+      - Names are compared without regard to case and must be header field names (printable US-ASCII without
+        spaces or C(:)).
+      - See C(docs/secrets.md) of the collection for what is masked where.
+    type: list
+    elements: str
+    default: []
   allow_open_relay:
     description:
       - Allow removing or weakening a filter that guards a relaying sender group which matches Microsoft 365's shared
-        address space. Without that filter, the gateway relays for any Microsoft 365 tenant.
+        address space. Without that filter, the gateway relays for any Microsoft 365 tenant. The module then warns,
+        naming the listener and the group.
     type: bool
     default: false
 """
@@ -128,7 +148,7 @@ parsed:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import runner
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.message_filters import MessageFilters
@@ -140,6 +160,7 @@ ARGUMENT_SPEC = runner.argument_spec(
         active=dict(type="bool"),
     ),
     secrets=dict(type="list", elements="str", no_log=True, default=[]),
+    secret_headers=dict(type="list", elements="str", default=[], no_log=False),
     allow_open_relay=dict(type="bool", default=False),
 )
 

@@ -26,12 +26,20 @@ description:
   - The sender groups are matched in order and the first match wins. With V(merged) and V(replaced) existing groups
     keep their position and new ones go just before C(ALL), in the order of O(config). With V(overridden) the order
     of the groups on the appliance becomes the order of O(config).
-  - B(Open-relay guard.) Before any write (and in check mode) the module computes the listener's sender groups after
-    the change and refuses when a group that matches address space every Microsoft 365 tenant shares
-    (C(.protection.outlook.com), Microsoft's published outbound ranges) uses a RELAY policy and no active message
-    filter checks C(sendergroup == "<that group>") and a secret header and drops the rest (guide step S12; the
-    filters are read from the appliance, committed or pending in the session). Set O(allow_open_relay=true) to
-    accept the risk; the module then warns.
+  - B(Open-relay guard.) Before any write (and in check mode) the module computes the effective Host Access Table
+    of every listener after the change - the rows in match order (sender groups, bare host entries with an inline
+    behaviour, C(ALL)), their members, and each row's policy resolved to its behaviour - and which connecting hosts
+    end in a RELAY behaviour. It refuses the change when it makes or keeps, on a row it modifies, relaying for hosts
+    outside the declared relay sources - the C(ALL) row on a relaying policy (an open relay), a catch-all or very
+    broad member (C(0.0.0.0/0), C(::/0), more than a /8 of IPv4 or a /16 of IPv6, a whole top-level domain),
+    reputation or list terms (C(SBRS[...]), C(SBO:), C(dnslist[...]), DNS host verification), or hosts outside
+    O(relay_sources) when given. A group that matches address space every Microsoft 365 tenant shares
+    (C(.protection.outlook.com), Microsoft's published outbound ranges) relays only if an active message filter
+    checks C(sendergroup == "<that group>") and a secret header and drops the rest (guide step S12; the filters are
+    read from the appliance, committed or pending in the session).
+  - The error names the listener, the row, the policy and the fix. An open relay already on the appliance on a row
+    the change does not modify is reported as a warning and does not block the change. Set
+    O(allow_open_relay=true) to accept the risk; the module then warns.
 extends_documentation_fragment:
   - mailops.secure_email._esa
   - mailops.secure_email._esa.states
@@ -186,7 +194,7 @@ parsed:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import relay_guard, runner
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import sender_groups as sg
@@ -203,6 +211,7 @@ ARGUMENT_SPEC = runner.argument_spec(
     listener=dict(type="str", required=True),
     confirm_overridden=dict(type="bool", default=False),
     allow_open_relay=dict(type="bool", default=False),
+    relay_sources=relay_guard.RELAY_SOURCES,
     planned_filters=relay_guard.PLANNED_FILTERS,
 )
 

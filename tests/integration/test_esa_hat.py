@@ -10,6 +10,8 @@ __metaclass__ = type
 
 import json
 
+import pytest
+
 GROUPS = [dict(name="PARTNERS", members=["192.0.2.10", "10.1.1.1-20", "Mail.Example.COM", "2001:DB8::/32"],
                sbrs=dict(min=-2, max=10), policy="SLOW", comment="Partner relays")]
 POLICIES = [dict(name="SLOW", behavior="accept", comment="Throttle",
@@ -91,3 +93,59 @@ def test_guard_lets_s8_through_with_the_s12_filter(lab, playbook):
     run = playbook("hat_s8.yml", check=True)
     assert run.task("S8 sender group - RELAY_O365")["result"]["changed"] is True
     assert "allow_open_relay" not in run.output and lab.counters()["writes"] == 0
+
+
+# -- the open relays of the bad-input sweep (issue 15): refused with nothing written, accepted when allowed ----------
+RELAY_SCENARIOS = [
+    # id, setup playbook and vars (committed first), the playbook that opens the relay, its vars, task, listener, policy
+    ("accepted-policy-to-relay", None, "relay_policy.yml",
+     dict(listener="IncomingMail", policy_name="ACCEPTED", policy_behavior="relay"),
+     "Relay policy - set the behaviour", "IncomingMail", "ACCEPTED"),
+    ("private-ALL-to-relayed", None, "relay_all.yml", dict(listener="OutgoingMail", policy_name="RELAYED"),
+     "Relay ALL - point ALL at the policy", "OutgoingMail", "RELAYED"),
+    ("public-ALL-to-new-relay-policy",
+     ("relay_policy.yml", dict(listener="IncomingMail", policy_name="OPENRELAY", policy_behavior="relay")),
+     "relay_all.yml", dict(listener="IncomingMail", policy_name="OPENRELAY"),
+     "Relay ALL - point ALL at the policy", "IncomingMail", "OPENRELAY"),
+]
+
+
+def _setup(playbook, setup):
+    if setup:
+        run = playbook(setup[0], setup[1])
+        assert "allow_open_relay" not in run.output, "a RELAY policy no row uses relays for nobody"
+
+
+RELAY_PARAMETERS = pytest.mark.parametrize("case_id, setup, name, vars_, task, listener, policy", RELAY_SCENARIOS,
+                                           ids=[s[0] for s in RELAY_SCENARIOS])
+
+
+@RELAY_PARAMETERS
+def test_guard_refuses_the_open_relays_of_the_sweep(lab, playbook, case_id, setup, name, vars_, task, listener, policy):
+    _setup(playbook, setup)
+    config, counters = lab.config(), lab.counters()
+    for check in (True, False):
+        run = playbook(name, vars_, check=check, expect_rc=2)
+        result = run.task(task)
+        assert result["status"] == "failed"
+        msg = result["result"]["msg"]
+        assert "refused, nothing was written" in msg and "open relay" in msg
+        assert "on listener %s, the ALL row relays (policy $%s, behaviour RELAY)" % (listener, policy) in msg
+        assert "allow_open_relay=true" in msg and "point ALL at a policy that does not relay" in msg
+    after = lab.counters()
+    assert after["writes"] == counters["writes"] and after["commits"] == counters["commits"]
+    assert lab.config() == config, "the configuration is intact"
+
+
+@RELAY_PARAMETERS
+def test_guard_accepts_the_open_relays_with_a_warning_when_allowed(lab, playbook, case_id, setup, name, vars_, task,
+                                                                   listener, policy):
+    _setup(playbook, setup)
+    run = playbook(name, dict(vars_, allow_open_relay=True))
+    assert run.task(task)["result"]["changed"] is True
+    assert "allow_open_relay=true: on listener %s, the ALL row relays" % listener in run.output
+    hat = _hat(lab, listener)
+    if name == "relay_policy.yml":
+        assert _policy(hat, policy)["behavior"] == "RELAY"
+    else:
+        assert _group(hat, "ALL")["policy"] == policy

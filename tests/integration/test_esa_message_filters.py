@@ -8,6 +8,10 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+import os
+import stat
+
 SECRET = "Xq7vR2kP9mZt4Lw8"
 S12 = '''office365_outbound:
 if (sendergroup == "RELAY_O365") {
@@ -83,3 +87,45 @@ def test_tls_ciphers_check_then_set(lab, playbook):
     assert playbook("tls_ciphers.yml", dict(ciphers=CIPHERS)).recap["changed"] == 0
     bad = playbook("tls_ciphers.yml", dict(ciphers="BAD CIPHERS"), expect_rc=2)
     assert "ciphers: 'BAD CIPHERS' is not an OpenSSL cipher string" in bad.task("Ciphers")["result"]["msg"]
+
+
+# -- issue 15: the secret header's value without `secrets`, and header names -----------------------------------
+
+
+def test_a_secret_header_filter_never_shows_its_secret_without_secrets(lab, playbook, tmp_path):
+    # on the appliance before the play (as the outbound role or a person left it); Ansible never sees the secret
+    lab.cli("seed", "--level", "local", "--table", "filters", "--json",
+            json.dumps([dict(name="office365_outbound", body=S12)]))
+    backup_dir = tmp_path / "backups"
+    extra = dict(backup_dir=str(backup_dir))
+    check = playbook("secrets_filters.yml", extra, check=True, diff=True, args=("-v",))
+    assert check.task("Add a filter next to it")["result"]["changed"] is True and lab.counters()["writes"] == 0
+    run = playbook("secrets_filters.yml", extra, diff=True, args=("-v",))
+    gathered = run.task("Gathered")["result"]["gathered"]
+    assert gathered[0]["name"] == "office365_outbound" and 'header("X-OUTBOUND-AUTH") == "********"' in gathered[0]["body"]
+    added = run.task("Add a filter next to it")["result"]
+    assert added["changed"] is True and "********" in added["diff"]["before"]["office365_outbound"]["body"]
+    assert [f["name"] for f in lab.config()["filters"]] == ["office365_outbound", "tag_all"]
+    assert SECRET in lab.config()["filters"][0]["body"], "the appliance keeps the real secret"
+    again = playbook("secrets_filters.yml", extra, diff=True, args=("-vvv",))
+    assert again.task("Add a filter next to it")["result"]["changed"] is False
+    for each in (check, run, again):
+        assert SECRET not in each.output, "the secret leaked into the ansible-playbook output"
+        assert SECRET not in repr(each.records)
+    # the backup is the configuration as it is: the secret is in the file, which only its owner can read
+    backup = run.task("Backup")["result"]["path"]
+    assert stat.S_IMODE(os.stat(backup).st_mode) == 0o600
+    with open(backup) as handle:
+        assert SECRET in handle.read()
+
+
+def test_a_header_name_with_a_space_is_refused_with_nothing_written(lab, playbook):
+    body = S12.replace('strip-header("X-OUTBOUND-AUTH")', 'strip-header("X OUTBOUND AUTH")')
+    run = playbook("message_filters.yml", dict(filters=[dict(name="office365_outbound", body=body)], secret=SECRET),
+                   expect_rc=2)
+    msg = run.task("Filters")["result"]["msg"]
+    assert msg.startswith("config[0].body: the header name 'X OUTBOUND AUTH' of strip-header() (line 4, column 22)")
+    assert "RFC 5322" in msg and "no spaces" in msg
+    counters = lab.counters()
+    assert counters["writes"] == 0 and counters["logins"] == 0 and lab.config()["filters"] == []
+    assert SECRET not in run.output

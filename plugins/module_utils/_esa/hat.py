@@ -34,6 +34,9 @@ ALL = "ALL"
 
 _POLICY_REF_RE = re.compile(r"^\$(?P<policy>[A-Za-z0-9_-]+)(?:\s+\((?P<comment>.*)\))?$")
 _BEHAVIOR_RE = re.compile(r"^(?P<behavior>%s)(?:\s+\((?P<comment>.*)\))?(?P<brace>\s*\{)?$" % "|".join(BEHAVIORS))
+# A host entry and its inline behaviour on one line (``10.0.0.5 RELAY``), as the RAT's one-line entries: read
+# tolerantly (a member has no blanks, so the split is unambiguous); rendered on two lines like the 9.7 transcript.
+_INLINE_RE = re.compile(r"^(?P<host>[^\s$:]+)\s+(?P<behavior>%s)(?:\s+\((?P<comment>.*)\))?$" % "|".join(BEHAVIORS))
 _PARAM_RE = re.compile(r"^(?P<key>[A-Za-z0-9_]+)\s*=\s*(?P<value>.*?)\s*$")
 _DNS_RE = re.compile(r"^dns_verification\s*=\s*(?P<checks>.*?)\s*$")
 DNS_VERIFICATION = ("record_not_exist", "lookup_fail", "not_matched")
@@ -74,7 +77,8 @@ def parse(text):
     lab's ``comment = "<JSON string>"`` line inside the braces.
     A sender group: name, members, policy (or None), behavior (for bare entries), comment, and
     ``dns_verification`` (list of keys) when the text has the lab's ``dns_verification = a, b`` line.
-    Bare host entries become groups named by their host, with ``bare=True``.
+    Bare host entries become groups named by their host, with ``bare=True`` and their inline ``behavior``; the
+    host and its behaviour may also stand on one line (``10.0.0.5 RELAY``).
 
     Indentation is not significant (as on IMPORT): the transport strips the leading blanks of the first
     line after each pager stop. A group's block ends with its ``$POLICY`` (or behaviour) line.
@@ -110,6 +114,12 @@ def parse(text):
                     else:
                         policy["parameters"][param.group("key")] = _value(param.group("value"))
             policies.append(policy)
+            continue
+        inline = _INLINE_RE.match(head)
+        if inline:
+            everyone = inline.group("host") == ALL
+            groups.append(dict(name=inline.group("host"), members=[] if everyone else [inline.group("host")], policy=None,
+                               behavior=inline.group("behavior"), comment=inline.group("comment"), bare=not everyone))
             continue
         named = head.endswith(":") and re.match(r"^[A-Za-z][A-Za-z0-9_-]*:$", head)
         bare = not named and head != ALL

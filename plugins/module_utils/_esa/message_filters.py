@@ -18,7 +18,7 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, filter_language, relay_guard
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import cluster, filter_language, redact, relay_guard
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.documents import Document, Source, check_count
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.resource import TableResource
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.script import Script
@@ -61,7 +61,21 @@ def normalise_entry(entry, index=None):
             out["body"] = filter_language.normalise(text)
         except filter_language.FilterSyntaxError as exc:
             raise FilterError("%s.body: invalid filter syntax: %s" % (where, exc))
+        for used_in, header, line, column in filter_language.header_names(text):
+            problem = filter_language.header_name_problem(header)
+            if problem:
+                raise FilterError("%s.body: the header name %r of %s() (line %d, column %d) is not allowed: %s; %s"
+                                  % (where, header, used_in, line, column, problem, filter_language.HEADER_NAME_RULE))
     return out
+
+
+def check_secret_headers(headers, field="secret_headers"):
+    """Raise FilterError unless every entry of ``headers`` is a header field name."""
+    for index, header in enumerate(headers or []):
+        problem = filter_language.header_name_problem(header)
+        if problem:
+            raise FilterError("%s[%d]: %r is not a header name: %s; %s"
+                              % (field, index, header, problem, filter_language.HEADER_NAME_RULE))
 
 
 def parse(text):
@@ -113,13 +127,9 @@ def script_lines(entry):
     return ["%s: %s" % (entry["name"], entry["body"]), "."]
 
 
-def _might_guard(entry):
-    body = entry.get("body") or ""
-    return "sendergroup" in body and re.search(r"\bheader\(", body) and re.search(r"\bdrop\(\)", body)
-
-
 class MessageFilters(TableResource):
-    """The message filter list (guide step S12). Bodies can hold the outbound secret: ``secrets`` masks it."""
+    """The message filter list (guide step S12). Bodies can hold the outbound secret: ``secrets`` masks it, and
+    the values tested or set for the secret headers are masked without it (redact.Secrets)."""
 
     name = "message_filters"
     label = "Message filters"
@@ -133,12 +143,29 @@ class MessageFilters(TableResource):
     stored_in = DOCUMENT.prefix
 
     def secrets(self):
-        return list(self.params.get("secrets") or [])
+        """The ``secrets`` option, the secret headers (X-OUTBOUND-AUTH and ``secret_headers``) and the values the
+        bodies seen so far test or set for them. One object per task: the runner takes it before the read, and
+        the bodies read later still add their values (redact.Secrets)."""
+        if getattr(self, "_secrets", None) is None:
+            self._secrets = redact.Secrets(self.params.get("secrets") or [], self.params.get("secret_headers") or [])
+        return self._secrets
+
+    def want(self, params):
+        check_secret_headers(params.get("secret_headers"))
+        return super(MessageFilters, self).want(params)
+
+    def read(self, reader):
+        snapshot = super(MessageFilters, self).read(reader)
+        for entry in snapshot.entries:
+            self.secrets().learn(entry.get("body"))
+        return snapshot
 
     def normalise(self, entry, index):
+        self.secrets().learn(entry.get("body"))
         return normalise_entry(entry, index)
 
     def parse(self, text):
+        self.secrets().learn(text)
         return [dict(name=e["name"], body=e["body"], active=e["active"]) for e in parse(text)]
 
     def key(self, entry):
@@ -188,21 +215,11 @@ class MessageFilters(TableResource):
         return moves, order
 
     def guard(self, reader, snapshot, plan, check_mode):
-        """Weakening a filter that guards a relaying sender group re-opens the relay (refused)."""
-        after = dict((self.key(e), e) for e in plan.after)
-        weakened = [e for e in snapshot.entries if _might_guard(e) and e["active"] and (
-            self.key(e) not in after or not after[self.key(e)].get("active")
-            or after[self.key(e)].get("body") != e.get("body"))]
-        if not weakened or self.params.get("allow_open_relay"):
-            return []
-        groups, behaviors = [], {}
-        for listener in reader.get("listeners"):
-            document = reader.get("hat/%s" % listener["name"]) or dict(sender_groups=[], policies=[])
-            for policy in document["policies"]:
-                behaviors[policy["name"]] = (policy.get("behavior") or "").upper()
-            groups += [dict(name=g["name"], members=list(g.get("members") or []), policy=g.get("policy"))
-                       for g in document["sender_groups"]]
-        return relay_guard.check(groups, behaviors, plan.after)
+        """Removing, deactivating or changing a filter that guards a relaying sender group re-opens the relay
+        (refused): the same effective-HAT reasoning as the HAT modules (relay_guard.filter_change)."""
+        problems, warnings = relay_guard.filter_change(reader, snapshot.entries, plan.after, self.params)
+        plan.warnings += warnings
+        return problems
 
     def render(self, plan, snapshot):
         have = dict((self.key(e), e) for e in snapshot.entries)

@@ -252,14 +252,40 @@ def normalise_entry(entry, index=None):
 
 
 def groups_from_hat(table):
-    """Sender groups in entry form from a parsed HAT (``hat.parse``)."""
+    """Sender groups in entry form from a parsed HAT (``hat.parse``).
+
+    A row without a policy keeps its inline behaviour (``behavior``, upper case), and a bare host entry is marked
+    ``bare=True``: the open-relay guard must see a bare ``host`` / ``RELAY`` entry relay (relay_guard.rows)."""
     groups = []
     for group in table["sender_groups"]:
         members, sbrs = split_members(group["members"])
-        groups.append(dict(name=group["name"], members=members, sbrs=sbrs, policy=group["policy"],
-                           comment=group.get("comment") or None,
-                           dns_verification=[d for d in DNS_VERIFICATION if d in (group.get("dns_verification") or [])]))
+        entry = dict(name=group["name"], members=members, sbrs=sbrs, policy=group["policy"],
+                     comment=group.get("comment") or None,
+                     dns_verification=[d for d in DNS_VERIFICATION if d in (group.get("dns_verification") or [])])
+        if not group["policy"] and group.get("behavior"):
+            entry["behavior"] = group["behavior"]
+        if group.get("bare"):
+            entry["bare"] = True
+        groups.append(entry)
     return groups
+
+
+def relay_sources(values):
+    """The ``relay_sources`` option in canonical member forms (None when not given); raises SenderGroupError naming
+    the item. Sources are hosts, networks and domains: reputation and list terms match no fixed hosts."""
+    if values is None:
+        return None
+    sources = []
+    for number, raw in enumerate(values):
+        text = str(raw).strip()
+        member = None if is_sbrs(text) else canonical_member(text)
+        if member is None or member.startswith(("SBO:", "dnslist[")):
+            raise SenderGroupError("relay_sources[%d]: %r is not a relay source (an IPv4 or IPv6 address, a partial IPv4 "
+                                   "address (10.1.), a last-octet range (10.1.1.1-20), CIDR (10.0.0.0/8), a hostname "
+                                   "(mail.example.com) or a partial domain (.example.com))" % (number, raw))
+        if member not in sources:
+            sources.append(member)
+    return sources
 
 
 class HatKind(TableResource):
@@ -299,14 +325,20 @@ class HatKind(TableResource):
     def hat_menu(self, script, verb):
         return script.menu(self.table_menu[0], self.table_menu[1], verb, operation=True)
 
-    def guard(self, reader, snapshot, plan, check_mode):
-        def forms(groups, policies):
-            return ([dict(name=g["name"], members=all_members(g), policy=g.get("policy")) for g in groups or []],
-                    dict((p["name"], (p.get("behavior") or "").upper()) for p in policies or []))
+    def want(self, params):
+        relay_sources(params.get("relay_sources"))     # validated before anything is read
+        return super(HatKind, self).want(params)
 
-        problems, warnings = relay_guard.check_change(
-            reader, self.params, check_mode, forms(snapshot.get("groups"), snapshot.get("policies")),
-            forms(*self.halves(snapshot, plan.after)))
+    def guard(self, reader, snapshot, plan, check_mode):
+        """The open-relay guard on the effective HAT of every listener: this listener's before and after the plan
+        (its groups, its policies and their behaviours), the others as the session shows them (relay_guard)."""
+        groups, policies = self.halves(snapshot, plan.after)
+        params = dict(self.params, relay_sources=relay_sources(self.params.get("relay_sources")))
+        problems, warnings = relay_guard.listener_change(
+            reader, snapshot.get("listeners"), self.listener,
+            dict(sender_groups=snapshot.get("groups"), policies=snapshot.get("policies")),
+            dict(sender_groups=groups, policies=policies),
+            relay_guard.session_filters(reader, self.params, check_mode), params)
         plan.warnings += warnings
         return problems
 

@@ -163,4 +163,25 @@ def test_guard_refuses_a_policy_switched_to_relay(gateway):
     reader = gateway.reader()
     snapshot, plan = gateway.plan(kind, [dict(name="ACCEPTED", behavior="relay")], snapshot=kind.read(reader))
     problems = kind.guard(reader, snapshot, plan, False)
-    assert len(problems) == 1 and "O365" in problems[0] and "40.107.0.0/16" in problems[0]
+    # the effective HAT: O365 now relays for Microsoft 365's shared space, and ALL (on $ACCEPTED too) for everyone
+    assert len(problems) == 2
+    assert "sender group O365 relays (policy $ACCEPTED, behaviour RELAY) for 40.107.0.0/16" in problems[0]
+    assert "on listener IncomingMail, the ALL row relays (policy $ACCEPTED, behaviour RELAY)" in problems[1]
+    assert "give $ACCEPTED a behaviour other than relay" in problems[1]
+
+
+def test_guard_lets_an_unused_relay_policy_and_a_declared_group_through(gateway):
+    """A RELAY policy no row uses relays for nobody; a group of specific hosts on it is a declared relay source."""
+    kind = mfp.MailFlowPolicies("IncomingMail", params=dict(allow_open_relay=False, planned_filters=[]), check_mode=False)
+    converge(gateway, kind, [dict(name="PARTNER", behavior="relay")])
+    converge(gateway, sg.SenderGroups("IncomingMail"), [dict(name="PARTNERS", members=["192.0.2.0/24"], policy="PARTNER")])
+    reader = gateway.reader()
+    snapshot, plan = gateway.plan(kind, [dict(name="PARTNER", parameters=dict(max_concurrency=5))], snapshot=kind.read(reader))
+    assert kind.guard(reader, snapshot, plan, False) == [] and plan.warnings == []
+    # with relay_sources that leave the partners out, the same change keeps an undeclared relay (a warning: the
+    # change does not touch the group's rows)
+    kind.params = dict(kind.params, relay_sources=["10.0.0.0/8"])
+    snapshot, plan = gateway.plan(kind, [dict(name="PARTNER", parameters=dict(max_concurrency=6))], snapshot=kind.read(reader))
+    assert kind.guard(reader, snapshot, plan, False) == []
+    assert len(plan.warnings) == 1 and "already on the appliance, not changed by this task" in plan.warnings[0]
+    assert "relay_sources (10.0.0.0/8) does not cover" in plan.warnings[0]

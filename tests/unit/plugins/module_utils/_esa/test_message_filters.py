@@ -11,6 +11,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import message_filters as mf
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import redact
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import sender_groups as sg
 from ansible_collections.mailops.secure_email.tests.unit.plugins.module_utils._esa.gateway import Gateway
 
@@ -100,3 +101,92 @@ def test_weakening_the_guard_of_a_relaying_group_is_refused(gateway):
         problems = kind.guard(reader, snapshot, plan, False)
         assert bool(problems) is refused, (config, state, problems)
         assert not refused or "RELAY_O365" in problems[0]
+
+
+# -- issue 15: header names, and the values of secret headers masked without ``secrets`` ----------------------
+
+SECRET = "s3cr3tvalue"
+
+
+@pytest.mark.parametrize("body,header,used_in,problem", [
+    ('if header("X OUTBOUND") == "a" { drop(); }', "X OUTBOUND", "header", "a space at position 2"),
+    ('if (true) { strip-header("X-Outbound Auth"); }', "X-Outbound Auth", "strip-header", "a space"),
+    ('if (true) { insert-header(" X-A", "v"); }', " X-A", "insert-header", "a space at position 1"),
+    ('if (true) { edit-header-text("X:A", "a", "b"); }', "X:A", "edit-header-text", "':' at position 2"),
+    ('if header-repeats("X A", 2) { drop(); }', "X A", "header-repeats", "a space"),
+    ('if header("") { drop(); }', "", "header", "it is empty"),
+    (u'if header("X-\u00e9") { drop(); }', u"X-\u00e9", "header", "U+00E9"),
+])
+def test_a_header_name_that_is_not_an_rfc5322_field_name_is_refused(body, header, used_in, problem):
+    with pytest.raises(mf.FilterError) as exc:
+        mf.normalise_entry(dict(name="f", body=body), 2)
+    message = str(exc.value)
+    assert message.startswith("config[2].body: the header name %r of %s() (line 1, column " % (header, used_in))
+    assert problem in message and "RFC 5322" in message and "no spaces" in message
+
+
+def test_valid_header_names_pass_and_the_line_of_a_bad_one_is_given():
+    body = 'if header("X-OUTBOUND-AUTH") == "v" and header("x_odd!#$%&*+.^`|~") { strip-header("X-A"); }'
+    assert mf.normalise_entry(dict(name="f", body=body))["body"]
+    with pytest.raises(mf.FilterError) as exc:
+        mf.normalise_entry(dict(name="office365_outbound",
+                                body=S12.replace('strip-header("X-OUTBOUND-AUTH")', 'strip-header("X OUT")')))
+    assert "strip-header() (line 4, column 22)" in str(exc.value)
+
+
+def test_secret_headers_must_be_header_names():
+    kind = mf.MessageFilters(params=dict(secret_headers=["X-Tenant-Key", "X Tenant"]))
+    with pytest.raises(mf.FilterError) as exc:
+        kind.want(dict(config=[], secret_headers=["X-Tenant-Key", "X Tenant"]))
+    assert str(exc.value).startswith("secret_headers[1]: 'X Tenant' is not a header name: it contains a space")
+
+
+def _shown(kind, value):
+    return redact.mask(value, kind.secrets())
+
+
+@pytest.mark.parametrize("body", [
+    S12,
+    S12.replace('"^s3cr3tvalue$"', "'^s3cr3tvalue$'"),                             # single quotes
+    S12.replace('header("X-OUTBOUND-AUTH") ==', 'header("x-outbound-auth") !='),   # case, !=
+    'if header("X-OUTBOUND-AUTH") == "s3cr3tvalue" { drop(); }',
+    'if (true) { insert-header("X-OUTBOUND-AUTH", "s3cr3tvalue"); }',
+    'if (true) { edit-header-text("X-Outbound-Auth", "^.*$", "s3cr3tvalue"); }',
+])
+def test_the_outbound_header_value_is_masked_without_secrets(body):
+    kind = mf.MessageFilters(params={})
+    entry = kind.normalise(dict(name="office365_outbound", body=body), 0)
+    assert SECRET in entry["body"], "the plan keeps the real value"
+    shown = _shown(kind, [entry, "office365_outbound: " + entry["body"], body])
+    assert SECRET not in repr(shown) and "********" in shown[0]["body"]
+
+
+def test_other_headers_are_not_masked_unless_listed_in_secret_headers():
+    body = 'if header("X-Tenant-Key") == "tenantkey99" and header("X-Spam") == "yes" { drop(); }'
+    plain = mf.MessageFilters(params={})
+    assert _shown(plain, plain.normalise(dict(name="f", body=body), 0)) == plain.normalise(dict(name="f", body=body), 0)
+    kind = mf.MessageFilters(params=dict(secret_headers=["x-tenant-key"]))
+    shown = _shown(kind, kind.normalise(dict(name="f", body=body), 0))
+    assert shown["body"] == 'if header("X-Tenant-Key") == "********" and header("X-Spam") == "yes" { drop(); }'
+
+
+def test_a_syntax_error_quoting_the_value_is_masked():
+    kind = mf.MessageFilters(params={})
+    with pytest.raises(mf.FilterError) as exc:
+        kind.normalise(dict(name="f", body='if header("X-OUTBOUND-AUTH") "%s" { drop(); }' % SECRET), 0)
+    assert SECRET in str(exc.value)
+    assert SECRET not in _shown(kind, str(exc.value))
+
+
+def test_masking_is_for_output_only_a_new_secret_is_a_change(gateway):
+    converge(gateway, [dict(name="office365_outbound", body=S12)])
+    kind = mf.MessageFilters(params={})
+    snapshot, plan = gateway.plan(kind, [dict(name="office365_outbound", body=S12)])
+    assert plan.operations == [] and SECRET in snapshot.entries[0]["body"]
+    kind = mf.MessageFilters(params={})
+    snapshot, plan = gateway.plan(kind, [dict(name="office365_outbound", body=S12.replace(SECRET, "an0th3rvalue"))])
+    assert [verb for verb, dummy in plan.operations] == ["update"]
+    shown = _shown(kind, dict(before=plan.before, after=plan.after, commands=kind.render(plan, snapshot).commands()))
+    assert shown["before"] == shown["after"]            # both masked alike: the diff hides the values ...
+    assert SECRET not in repr(shown) and "an0th3rvalue" not in repr(shown)
+    assert "an0th3rvalue" in plan.after[0]["body"]      # ... and the plan holds the real one

@@ -11,6 +11,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import dialogue as dlg
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import mail_flow_policies as mfp
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import sender_groups as sg
 from ansible_collections.mailops.secure_email.tests.unit.plugins.module_utils._esa.gateway import Gateway
 
@@ -200,11 +201,12 @@ def _add_filter(gateway, lines):
         write=True)
 
 
-def _guard(gateway, listener, config, allow=False):
+def _guard(gateway, listener, config, allow=False, sources=None, state="merged"):
     """The guard as the runner calls it: on the session's view, after the plan. Returns (problems, warnings)."""
-    kind = sg.SenderGroups(scope=listener, params=dict(allow_open_relay=allow, planned_filters=[]), check_mode=False)
+    kind = sg.SenderGroups(scope=listener, params=dict(allow_open_relay=allow, planned_filters=[], relay_sources=sources),
+                           check_mode=False)
     reader = gateway.reader()
-    snapshot, plan = gateway.plan(kind, config, snapshot=kind.read(reader))
+    snapshot, plan = gateway.plan(kind, config, state, snapshot=kind.read(reader))
     return kind.guard(reader, snapshot, plan, False), plan.warnings
 
 
@@ -220,3 +222,54 @@ def test_guard_refuses_s8_without_filter_and_allows_it_when_asked(gateway):
 def test_guard_passes_with_the_s12_filter(gateway):
     _add_filter(gateway, GUARD_FILTER)
     assert _guard(gateway, "OutgoingMail", [RELAY])[0] == []
+
+
+def test_guard_refuses_all_on_the_private_listener_relaying(gateway):
+    problems, dummy = _guard(gateway, "OutgoingMail", [dict(name="ALL", policy="RELAYED")])
+    assert len(problems) == 1
+    assert problems[0].startswith("on listener OutgoingMail, the ALL row relays (policy $RELAYED, behaviour RELAY)")
+    assert "point ALL at a policy that does not relay" in problems[0] and "allow_open_relay=true" in problems[0]
+
+
+@pytest.mark.parametrize("members", [["0.0.0.0/0"], ["::/0"], ["0/0"], ["0.0.0.0/1"], [".com"]])
+def test_guard_refuses_a_catch_all_member_in_a_relaying_group(gateway, members):
+    problems, dummy = _guard(gateway, "OutgoingMail", [dict(name="RELAYLIST", members=members)])
+    assert len(problems) == 1 and "sender group RELAYLIST relays (policy $RELAYED" in problems[0] and "open relay" in problems[0]
+
+
+def test_guard_refuses_reputation_terms_in_a_relaying_group(gateway):
+    problems, dummy = _guard(gateway, "OutgoingMail", [dict(name="RELAYLIST", members=["10.1."], sbrs=dict(min=0, max=10))])
+    assert len(problems) == 1 and "SBRS[0.0:10.0]" in problems[0] and "not declared relay sources" in problems[0]
+    assert "10.1." not in problems[0].split(" for ", 1)[1].split(":")[0]
+
+
+def test_guard_with_relay_sources(gateway):
+    config = [dict(name="RELAYLIST", members=["10.1.", "192.0.2.7"])]
+    assert _guard(gateway, "OutgoingMail", config, sources=["10.0.0.0/8", "192.0.2.0/24"])[0] == []
+    problems, dummy = _guard(gateway, "OutgoingMail", config, sources=["10.0.0.0/8"])
+    assert len(problems) == 1 and "for 192.0.2.7, which relay_sources (10.0.0.0/8) does not cover" in problems[0]
+    with pytest.raises(sg.SenderGroupError, match=r"relay_sources\[1\]: 'SBRS\[none\]' is not a relay source"):
+        sg.SenderGroups("OutgoingMail").want(dict(config=config, relay_sources=["10/8", "SBRS[none]"]))
+
+
+def test_an_existing_open_relay_does_not_block_an_unrelated_group(gateway):
+    """ALL already relays on the private listener (allowed once); adding an unrelated group warns, editing ALL is refused."""
+    kind = sg.SenderGroups("OutgoingMail")
+    converge(gateway, kind, [dict(name="ALL", policy="RELAYED")])
+    problems, warnings = _guard(gateway, "OutgoingMail", [dict(name="PRINTERS", members=["10.9.9.0/24"], policy="BLOCKED")])
+    assert problems == [] and len(warnings) == 1
+    assert warnings[0].startswith("already on the appliance, not changed by this task: on listener OutgoingMail, the ALL row")
+    # a change to the open row itself keeps the open relay: refused
+    gateway.converge(mfp.MailFlowPolicies("OutgoingMail"), [dict(name="RELAY2", behavior="relay")])
+    problems, dummy = _guard(gateway, "OutgoingMail", [dict(name="ALL", policy="RELAY2")])
+    assert len(problems) == 1 and problems[0].startswith("(already on the appliance, kept by this change) on listener "
+                                                         "OutgoingMail, the ALL row relays (policy $RELAY2")
+
+
+def test_bare_entries_keep_their_inline_behaviour():
+    text = "$BLOCKED\n    REJECT\n10.0.0.5 RELAY\nspam.example\n    REJECT (spam)\nALL\n    $BLOCKED\n"
+    groups = sg.groups_from_hat(sg.hat.parse(text))
+    assert groups[0] == dict(name="10.0.0.5", members=["10.0.0.5"], sbrs=None, policy=None, comment=None, dns_verification=[],
+                             behavior="RELAY", bare=True)
+    assert groups[1]["behavior"] == "REJECT" and groups[1]["bare"] is True
+    assert "behavior" not in groups[2] and "bare" not in groups[2]
