@@ -73,8 +73,8 @@ def shape_problem(spec, params, prefix=""):
         elif kind == "list" and elements in ("str", "int") and isinstance(value, list):
             for index, item in enumerate(value):
                 if isinstance(item, (dict, list)):
-                    return "%s[%d]: must be a %s; got %s" % (field, index, "string" if elements == "str" else "number",
-                                                            _kind(item))
+                    wanted = "string" if elements == "str" else "number"
+                    return "%s[%d]: must be a %s; got %s" % (field, index, wanted, _kind(item))
     return None
 
 

@@ -66,8 +66,8 @@ def _result(records, task):
 def _run_two_at_once(lab, tmp_path, split_commit):
     runs = []
     for index, domain in enumerate(("one.example", "two.example")):
-        runs.append((domain, _start(lab, tmp_path, domain, dict(domain=domain, split_commit=split_commit,
-                                                              pause_seconds=3))))
+        extra_vars = dict(domain=domain, split_commit=split_commit, pause_seconds=3)
+        runs.append((domain, _start(lab, tmp_path, domain, extra_vars)))
         if index == 0:
             time.sleep(0.5)
     return [(domain,) + _finish(proc, tmp_path, domain) for domain, proc in runs]

@@ -394,7 +394,7 @@ HEADER_NAME_ARGUMENTS = frozenset(("header", "header-repeats", "header-dictionar
                                    "insert-header", "edit-header-text"))
 HEADER_NAME_RULE = ("a header field name is printable US-ASCII, characters 33 to 126, except ':' - no spaces "
                     "(RFC 5322, section 2.2)")
-_STRING = r'"(?:[^"\\\n]|\\[^\n])*"|' r"'(?:[^'\\\n]|\\[^\n])*'"
+_STRING = r'"(?:[^"\\\n]|\\[^\n])*"|' + r"'(?:[^'\\\n]|\\[^\n])*'"
 _STRING_RE = re.compile(_STRING)
 _GAP = r"(?:\s|\#[^\n]*(?:\n|$))*"      # spaces and comments between tokens
 _NOT_AFTER_NAME = r"(?<![A-Za-z0-9_-])"
