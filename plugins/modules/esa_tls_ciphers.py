@@ -33,9 +33,23 @@ options:
     type: bool
     default: true
   comment:
-    description: Comment for the commit.
+    description: Comment for the commit (one line of printable text).
     type: str
     default: Changed by mailops.secure_email
+  commit_timeout:
+    description:
+      - Seconds to wait for the appliance to confirm the commit, in place of the connection's command timeout when
+        that is shorter. If it still does not come, the module logs in again and reads back, and reports the commit
+        as committed or fails with RV(ignore:commit_outcome=unknown); never RV(ignore:changed=false) for a commit that
+        may have landed.
+    type: int
+    default: 180
+  lock_timeout:
+    description:
+      - Seconds to wait for this appliance's write lock, held by another run of this collection on the same
+        controller until it commits or clears its changes.
+    type: int
+    default: 900
   cluster_mode:
     description: V(cluster), V(group:<name>) or V(machine:<host>) on a clustered appliance.
     type: str
