@@ -33,15 +33,26 @@ def test_filled_in_letter():
     assert ces["spf_mechanism"] == "exists:%{i}.spf.hc1234-56.iphmx.com"
     assert ces["allocation"] == "hc1234-56" and ces["organization"] == "Example Corp"
     assert ces["portals"]["esa"] == "https://dh1234-esa1.iphmx.com"
+    assert ces["region"] == "us" and ces["redacted_fields"] == []
 
 
 def test_redacted_letter_is_refused_unless_allowed():
+    # The published sample hides the fields the roles need: refused, naming each of them.
     text = _read("welcome_letter_redacted.txt")
     with pytest.raises(AnsibleFilterError) as exc:
         ces_welcome_letter(text)
-    assert "redacted in" in str(exc.value) and "mx_hosts" in str(exc.value)
+    message = str(exc.value)
+    assert "redacted in mx_hosts, gateway_ips, outbound_relay_host, spf_mechanism" in message
+    assert "organization" not in message and "portals" not in message
+    # allow_redacted: every redacted value is null (never the block characters) and listed.
     ces = ces_welcome_letter(text, allow_redacted=True)
-    assert len(ces["mx_hosts"]) == 2 and len(ces["gateway_ips"]) == 4 and ces["outbound_relay_host"].startswith("ob1.")
+    assert "\u2588" not in repr(ces)
+    assert ces["mx_hosts"] is None and ces["gateway_ips"] is None and ces["outbound_relay_host"] is None
+    assert ces["portals"] == {"esa": None, "sma": None, "euq": None}
+    assert ces["start_date"] == "2022-09-09 05:09:04 America/Los_Angeles"
+    assert ces["redacted_fields"] == [
+        "allocation", "gateway_ips", "management_ips", "mx_hosts", "organization", "outbound_relay_host",
+        "portals.esa", "portals.euq", "portals.sma", "region", "spf_mechanism", "spf_record"]
 
 
 def test_partial_letter_lists_what_is_missing():
@@ -49,6 +60,6 @@ def test_partial_letter_lists_what_is_missing():
     partial = text.split("Host and IP address used for outbound relay")[0]
     with pytest.raises(AnsibleFilterError) as exc:
         ces_welcome_letter(partial)
-    assert "outbound_relay_host, spf_record" in str(exc.value)
+    assert "could not find outbound_relay_host, spf_mechanism" in str(exc.value)
     with pytest.raises(AnsibleFilterError):
         ces_welcome_letter("")
