@@ -21,6 +21,9 @@ description:
   - Only the options that are set are managed. Lists are compared as sets. Values Exchange rewrites, such as
     sender domains stored as C(smtp:example.com;1), or C(198.51.100.7/32) read back as C(198.51.100.7), compare
     equal, so a second run changes nothing.
+  - IP lists (O(sender_ip_addresses), O(ef_skip_ips)) compare as the addresses they cover - single addresses, CIDR
+    ranges and C(a-b) ranges, split or merged, are the same value - and are shown as the minimal list of networks.
+    What is written keeps the forms given.
   - Everything is validated before the first write, for example O(sender_ip_addresses) accepts only IPv4 addresses
     and IPv4 CIDR ranges from /24 to /32.
 extends_documentation_fragment:
@@ -30,15 +33,27 @@ extends_documentation_fragment:
 options:
   name:
     description:
-      - The connector name (at most 64 characters), matched case-insensitively.
+      - The connector name (at most 64 characters), matched case-insensitively. Required unless O(state=parsed).
     type: str
-    required: true
   state:
     description:
       - V(present) creates or updates the connector, V(absent) removes it.
+      - V(parsed) turns O(running_config), an export of existing connectors, into this module's options in
+        RV(parsed), without connecting to Exchange.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, parsed]
     default: present
+  running_config:
+    description:
+      - With O(state=parsed), the export to read - JSON text or the decoded data. Accepted are the records of the
+        REST gateway (one record, a list, or the whole answer, which holds them in C(value)) and the output of
+        C(Get-InboundConnector | ConvertTo-Json) in Windows PowerShell 5.1 or PowerShell 7 - dates as C(/Date) values
+        (milliseconds since 1970) or ISO 8601, arrays written as an object with C(value) and C(Count), a leading
+        byte-order mark.
+      - Enumerations must be names (for example C(Partner)); a number is refused naming the property, since Microsoft
+        documents the names but not the numbers - export with C(ConvertTo-Json -EnumsAsStrings) (PowerShell 7) or
+        turn the property into text first. Every problem names the record, the property and the option.
+    type: raw
   enabled:
     description: Whether the connector is on.
     type: bool
@@ -94,8 +109,9 @@ options:
     elements: str
   ef_skip_ips:
     description:
-      - Enhanced Filtering for Connectors - the public IP addresses (single, C(a-b) range or CIDR) to skip, that is
-        every hop of the gateway. RFC 1918 addresses are refused (Exchange skips them by itself).
+      - Enhanced Filtering for Connectors - the public IP addresses (single, C(a-b) range or CIDR, IPv4 or IPv6) to
+        skip, that is every hop of the gateway. A value that is or covers an RFC 1918 address is refused (Exchange
+        skips those by itself).
     type: list
     elements: str
   ef_skip_last_ip:
@@ -135,6 +151,12 @@ EXAMPLES = r"""
   mailops.secure_email.exo_inbound_connector:
     name: Inbound from Cisco CES
     state: absent
+
+- name: An export of the tenant (Get-InboundConnector | ConvertTo-Json) as module options
+  mailops.secure_email.exo_inbound_connector:
+    state: parsed
+    running_config: "{{ lookup('ansible.builtin.file', 'inbound-connectors.json') }}"
+  register: exported
 """
 
 RETURN = r"""
@@ -142,7 +164,7 @@ connector:
   description:
     - The connector after the task, normalised (option names; sender domains without C(smtp:) and C(;1)); in check
       mode what it would be. C(null) when absent.
-  returned: always
+  returned: when O(state=present) or O(state=absent)
   type: dict
   sample: {"name": "Inbound from Cisco CES", "connector_type": "Partner", "sender_domains": ["*"],
            "sender_ip_addresses": ["198.51.100.105"], "require_tls": true, "enabled": true}
@@ -152,9 +174,19 @@ changes:
   type: list
   elements: str
   sample: ["sender_ip_addresses"]
+parsed:
+  description:
+    - The connectors of O(running_config), each with C(name) and the options the export holds (empty lists and
+      strings included, so they are managed too). Sender domains without C(smtp:) and C(;1); IP values as written.
+  returned: when O(state=parsed)
+  type: list
+  elements: dict
+  sample: [{"name": "Inbound from Cisco CES", "connector_type": "Partner", "sender_domains": ["*"],
+            "sender_ip_addresses": ["198.51.100.0/24"], "ef_skip_ips": ["198.51.100.0-198.51.100.255"],
+            "require_tls": true, "enabled": true, "comment": ""}]
 http_calls:
   description: HTTP calls made (token endpoint, InvokeCommand, retries among them).
-  returned: always
+  returned: when O(state=present) or O(state=absent)
   type: dict
   sample: {"token": 2, "invoke": 3, "retries": 0, "total": 5}
 """

@@ -17,7 +17,9 @@ description:
   - Creates, updates or removes one outbound connector (C(New-/Set-/Remove-OutboundConnector)) by name.
   - Guide step S10 - a Partner connector used only by a transport rule, that routes through the gateway's smart
     host with TLS, then validated.
-  - Only the options that are set are managed; lists are compared as sets.
+  - Only the options that are set are managed; lists are compared as sets. The IP entries of O(smart_hosts)
+    compare as the addresses they cover (C(192.0.2.10/31) is C(192.0.2.10) and C(192.0.2.11)); host names without
+    case or trailing dot.
   - With O(validate), the module runs C(Validate-OutboundConnector) (SMTP to each smart host, then test messages)
     when the connector is new, changed or not validated yet, and sets C(IsValidated) only after every task passed.
     A failed validation fails the task and leaves C(IsValidated) as it was. It never runs in check mode.
@@ -27,14 +29,28 @@ extends_documentation_fragment:
   - mailops.secure_email._exo.write_attributes
 options:
   name:
-    description: The connector name (at most 64 characters), matched case-insensitively.
+    description:
+      - The connector name (at most 64 characters), matched case-insensitively. Required unless O(state=parsed).
     type: str
-    required: true
   state:
-    description: V(present) creates or updates the connector, V(absent) removes it.
+    description:
+      - V(present) creates or updates the connector, V(absent) removes it.
+      - V(parsed) turns O(running_config), an export of existing connectors, into this module's options in
+        RV(parsed), without connecting to Exchange.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, parsed]
     default: present
+  running_config:
+    description:
+      - With O(state=parsed), the export to read - JSON text or the decoded data. Accepted are the records of the
+        REST gateway (one record, a list, or the whole answer, which holds them in C(value)) and the output of
+        C(Get-OutboundConnector | ConvertTo-Json) in Windows PowerShell 5.1 or PowerShell 7 - dates as C(/Date) values
+        (milliseconds since 1970) or ISO 8601, arrays written as an object with C(value) and C(Count), a leading
+        byte-order mark.
+      - Enumerations must be names (for example C(Partner)); a number is refused naming the property, since Microsoft
+        documents the names but not the numbers - export with C(ConvertTo-Json -EnumsAsStrings) (PowerShell 7) or
+        turn the property into text first. Every problem names the record, the property and the option.
+    type: raw
   enabled:
     description: Whether the connector is on.
     type: bool
@@ -50,7 +66,8 @@ options:
     type: list
     elements: str
   smart_hosts:
-    description: Host names, IP addresses or CIDR ranges to route through. Needs O(use_mx_record=false).
+    description:
+      - Host names, IP addresses or CIDR ranges to route through (no C(a-b) ranges). Needs O(use_mx_record=false).
     type: list
     elements: str
   use_mx_record:
@@ -121,12 +138,18 @@ EXAMPLES = r"""
     tls_settings: EncryptionOnly
     validate:
       recipients: [postmaster@example.net]
+
+- name: An export of the tenant (Get-OutboundConnector | ConvertTo-Json) as module options
+  mailops.secure_email.exo_outbound_connector:
+    state: parsed
+    running_config: "{{ lookup('ansible.builtin.file', 'outbound-connectors.json') }}"
+  register: exported
 """
 
 RETURN = r"""
 connector:
   description: The connector after the task, normalised, with C(is_validated); C(null) when absent.
-  returned: always
+  returned: when O(state=present) or O(state=absent)
   type: dict
   sample: {"name": "Outbound to Cisco CES", "smart_hosts": ["ob1.hc1234.iphmx.com"], "is_validated": true}
 changes:
@@ -141,9 +164,18 @@ validation:
   returned: when O(validate) is set
   type: dict
   sample: {"run": true, "succeeded": true, "tasks": [{"TaskName": "SMTP EHLO", "IsTaskSuccessful": true}]}
+parsed:
+  description:
+    - The connectors of O(running_config), each with C(name) and the options the export holds (empty lists and
+      strings included). C(is_validated) and C(last_validation_timestamp) are not options and are left out.
+  returned: when O(state=parsed)
+  type: list
+  elements: dict
+  sample: [{"name": "Outbound to Cisco CES", "smart_hosts": ["ob1.hc1234.iphmx.com"], "use_mx_record": false,
+            "tls_settings": "EncryptionOnly", "is_transport_rule_scoped": true}]
 http_calls:
   description: HTTP calls made (token endpoint, InvokeCommand, retries among them).
-  returned: always
+  returned: when O(state=present) or O(state=absent)
   type: dict
   sample: {"token": 2, "invoke": 3, "retries": 0, "total": 5}
 """

@@ -19,6 +19,9 @@ description:
   - Guide steps S1 (sender IP ranges of the gateway, set SCL -1) and S11 (sender inside, recipient outside the
     organization, route through the outbound connector and set the secret header).
   - Only the options that are set are managed; lists are compared as sets; an empty list or string clears a value.
+  - O(sender_ip_ranges) and O(except_if_sender_ip_ranges) compare as the addresses they cover - single addresses,
+    CIDR ranges and C(a-b) ranges, split or merged, are the same value - and are shown as the minimal list of
+    networks; what is written keeps the forms given.
   - O(set_header_value) is a secret - it never appears in output, logs or the diff (C(********)), with or without
     C(no_log) on the task. The value the rule holds in Exchange is masked as well (also in error messages), and so
     are the patterns and words of a condition on the rule's own header or on C(X-OUTBOUND-AUTH) (the outbound

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import datetime
+import json
 
 SECRET = "Lab-S3cret-4711-do-not-print"
 SEED_TASKS = ("S2 inbound connector", "S1 bypass spam filtering rule", "S10 outbound connector",
@@ -240,3 +241,75 @@ def test_exo_header_names_with_spaces_are_refused_before_any_write(exo_lab, exo_
     assert counters["writes"] == before["writes"] == 0 and counters["cmdlet_errors"] == 0
     assert exo_lab.tenant()["transport_rules"] == [] and exo_lab.tenant()["outbound_connectors"] == []
     assert SECRET not in run.output
+
+
+# -- issue 13: IP lists compare by coverage; state=parsed reads ConvertTo-Json exports ---------------------------
+def test_exo_ip_lists_in_other_forms_are_no_change(exo_lab, exo_playbook):
+    run = exo_playbook("exo_ip_forms.yml", extra_vars={"ip_form": "ranges"}, diff=True)
+    assert run.recap["changed"] == 3 and run.recap["failed"] == 0, run.output
+    writes = exo_lab.counters()["writes"]
+    tenant = exo_lab.tenant()
+    inbound = dict((c["Name"], c) for c in tenant["inbound_connectors"])["Inbound IP forms"]
+    assert inbound["EFSkipIPs"] == ["198.51.100.0-198.51.100.255", "203.0.113.8-203.0.113.11"]  # the user's forms
+    # the same addresses as CIDR ranges and single addresses: nothing to change, nothing written
+    run = exo_playbook("exo_ip_forms.yml", extra_vars={"ip_form": "cidrs"}, diff=True)
+    assert run.recap["changed"] == 0 and run.recap["failed"] == 0, run.output
+    assert exo_lab.counters()["writes"] == writes
+    connector = run.task("Inbound connector")["result"]["connector"]
+    assert connector["ef_skip_ips"] == ["198.51.100.0/24", "203.0.113.8/30"]
+    assert connector["sender_ip_addresses"] == ["198.51.100.0/24"]
+    assert run.task("Transport rule")["result"]["rule"]["sender_ip_ranges"] == ["198.51.100.104/30", "2001:db8::/120"]
+    assert run.task("Outbound connector")["result"]["connector"]["smart_hosts"] == ["192.0.2.10/31"]
+    # one address more is a change (check mode: seen, not written)
+    run = exo_playbook("exo_ip_forms.yml", extra_vars={"ip_form": "cidrs", "extra_skip": "203.0.113.12"}, check=True,
+                       diff=True)
+    assert run.recap["changed"] == 1, run.output
+    result = run.task("Inbound connector")["result"]
+    assert result["changes"] == ["ef_skip_ips"]
+    assert result["diff"]["after"]["ef_skip_ips"] == ["198.51.100.0/24", "203.0.113.8/30", "203.0.113.12"]
+    assert exo_lab.counters()["writes"] == writes
+
+
+EXPORTED_INBOUND = {
+    # the tenant's record as the REST gateway holds it (seeded) ...
+    "Name": "Inbound from export", "Enabled": True, "ConnectorType": "Partner", "Comment": None,
+    "SenderDomains": ["smtp:*;1"], "SenderIPAddresses": ["198.51.100.0/24", "203.0.113.7"], "RequireTls": True,
+    "RestrictDomainsToIPAddresses": True, "RestrictDomainsToCertificate": False, "TlsSenderCertificateName": None,
+    "EFSkipLastIP": False, "EFSkipIPs": ["198.51.100.0-198.51.100.255", "203.0.113.7"], "EFUsers": [],
+    "AssociatedAcceptedDomains": [], "TrustedOrganizations": [],
+}
+
+
+def _convertto_json(record):
+    """... and as Windows PowerShell 5.1's ConvertTo-Json writes it: arrays with ETS properties as {"value": [...],
+    "Count": n}, DateTime as "\\/Date(ms)\\/" (enums made text before ConvertTo-Json, as exo_*_connector asks)."""
+    shaped = {}
+    for key, value in record.items():
+        shaped[key] = {"value": value, "Count": len(value)} if isinstance(value, list) and value else value
+    shaped.update(WhenChanged="/Date(1700000000000)/", WhenCreatedUTC="/Date(1699990000000)/",
+                  Identity=record["Name"], Guid="00000000-0000-0000-0000-000000000013", IsValid=True)
+    return json.dumps([shaped], indent=4).replace('"/Date(', '"\\/Date(').replace(')/"', ')\\/"')
+
+
+def test_exo_parsed_convertto_json_export_declared_changes_nothing(exo_lab, exo_playbook, tmp_path):
+    exo_lab.seed({"inbound_connectors": [EXPORTED_INBOUND]}, tmp_path)
+    export = tmp_path / "inbound-export.json"
+    export.write_text(u"\ufeff" + _convertto_json(EXPORTED_INBOUND), encoding="utf-8")  # Out-File writes a BOM
+    assert "\\/Date(1700000000000)\\/" in export.read_text(encoding="utf-8")
+    before = exo_lab.counters()
+    run = exo_playbook("exo_ip_parsed.yml", extra_vars={"export_path": str(export)}, diff=True)
+    assert run.recap["failed"] == 0 and run.recap["changed"] == 0, run.output
+    parsed = run.task("Parse the ConvertTo-Json export")["result"]["parsed"]
+    assert parsed == [{
+        "name": "Inbound from export", "enabled": True, "connector_type": "Partner", "comment": "",
+        "sender_domains": ["*"], "sender_ip_addresses": ["198.51.100.0/24", "203.0.113.7"], "require_tls": True,
+        "restrict_domains_to_ip_addresses": True, "restrict_domains_to_certificate": False,
+        "tls_sender_certificate_name": "", "ef_skip_last_ip": False,
+        "ef_skip_ips": ["198.51.100.0-198.51.100.255", "203.0.113.7"], "ef_users": [],
+        "associated_accepted_domains": [], "trusted_organizations": []}]
+    declared = run.task("Declare what was parsed")["result"]["results"]
+    assert [r["changed"] for r in declared] == [False]
+    msg = run.task("An export with an enum number")["result"]["msg"]
+    assert "running_config[0] (Outbound).TlsSettings (option tls_settings)" in msg and "-EnumsAsStrings" in msg
+    after = exo_lab.counters()
+    assert after["writes"] == before["writes"]

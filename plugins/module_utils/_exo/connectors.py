@@ -13,6 +13,7 @@ __metaclass__ = type
 
 import datetime
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._exo import errors
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import normalise as n
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.common import find_by_name, validation_error
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.normalise import Field
@@ -114,6 +115,8 @@ def check(kind, name, desired, current_record):
     """Validate before any write; returns the desired values to manage. Raises ExoValidationError."""
     problems = []
     desired = dict(desired)
+    if not name or not name.strip():
+        problems.append("name: must not be empty")
     try:
         n.check_length("name", name, 64)
     except ValueError as exc:
@@ -288,3 +291,60 @@ def outbound_validation(exo, record, result):
     if result["diff"]["before"]:
         result["diff"]["before"]["is_validated"] = validated
     return record
+
+
+# -- state=parsed ------------------------------------------------------------------------------------------------
+def _unique_params(kind):
+    other = OUTBOUND if kind is INBOUND else INBOUND
+    theirs = set(f.param.lower() for f in other.fields)
+    return [f.param for f in kind.fields if f.param.lower() not in theirs]
+
+
+def render(kind, config):
+    """The record the module sends to give connector ``config["name"]`` the declared options of ``config``
+    (``parse`` reads it back)."""
+    record = n.render(kind.fields, config)
+    record["Name"] = config["name"]
+    return record
+
+
+def parse(kind, running_config):
+    """state=parsed: [{name, option: value, ...}] of every connector of an export - the records of the REST
+    gateway, or PowerShell's ``Get-*Connector | ConvertTo-Json`` (/Date(ms)/ dates, ETS-wrapped arrays, enum
+    names). Nothing is validated against the tenant. Raises ExoValidationError naming the record, the property and
+    the option of every problem."""
+    records = n.export_records(running_config)
+    own = _unique_params(kind)
+    other = OUTBOUND if kind is INBOUND else INBOUND
+    theirs = _unique_params(other)
+    parsed, problems = [], []
+    for index, record in enumerate(records):
+        where = "running_config[%d]" % index
+        if not isinstance(record, dict):
+            problems.append("%s: %s, not a connector record (an object)" % (where, n.describe(record)))
+            continue
+        record = n.strip_odata(record)
+        keys = dict((str(k).lower(), k) for k in record)
+        name = record.get(keys.get("name")) if "name" in keys else None
+        if not isinstance(name, str) or not name.strip():
+            problems.append("%s.Name: %s; every connector record has its name in Name" % (
+                where, "missing" if "name" not in keys else n.describe(name) + " is not a name"))
+            continue
+        label = "%s (%s)" % (where, name)
+        if not any(p.lower() in keys for p in own):
+            found = [p for p in theirs if p.lower() in keys]
+            if found:
+                problems.append("%s: an %s connector record (it has %s); parse it with %s" % (
+                    label, other.name, ", ".join(found[:3]), "mailops.secure_email.exo_%s_connector" % other.name))
+            else:
+                problems.append("%s: none of the properties of an %s connector (%s); give the output of %s" % (
+                    label, kind.name, ", ".join(own[:4]), kind.get_cmdlet))
+            continue
+        values, errs = n.parse_record(kind.fields, record, label)
+        problems.extend(errs)
+        entry = dict(name=name)
+        entry.update(values)
+        parsed.append(entry)
+    if problems:
+        raise errors.ExoValidationError("running_config could not be parsed: " + "; ".join(problems))
+    return parsed
