@@ -190,8 +190,13 @@ rendered:
   type: list
   elements: str
 parsed:
-  description: The policies parsed from O(running_config) - C(showconfig) XML, or the HAT text of C(PRINT) or an export
-    file (then O(listener) is not used).
+  description:
+    - The policies parsed from O(running_config) - C(showconfig) XML (the C(<hat>) of O(listener)), or the HAT text of
+      C(PRINT) or an export file (then O(listener) is not used).
+    - Text that is not a whole HAT - not HAT text, starting inside a block, or cut short before C(ALL) - fails the
+      task with a message that names the line and what was expected there, and so does a value of a managed
+      parameter the module cannot read (for example C(max_concurrency = many)); nothing is guessed
+      (docs/asyncos-cli.md section 8).
   returned: when O(state=parsed)
   type: list
   elements: dict

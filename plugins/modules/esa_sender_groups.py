@@ -177,7 +177,10 @@ inherited_from:
   returned: when O(state) reads the appliance
   type: str
 gathered:
-  description: The sender groups on the appliance, in match order, in the form of O(config).
+  description:
+    - The sender groups on the appliance, in match order, in the form of O(config).
+    - A bare host entry of the HAT (a host with an inline behaviour, such as C(10.1.1.1) / C(RELAY)) is a row of its
+      own, named by its host, with C(bare=true) and its C(behavior) (or C(policy)).
   returned: when O(state=gathered)
   type: list
   elements: dict
@@ -187,8 +190,12 @@ rendered:
   type: list
   elements: str
 parsed:
-  description: The sender groups parsed from O(running_config) - C(showconfig) XML, or the HAT text of C(PRINT) or an
-    export file (then O(listener) is not used).
+  description:
+    - The sender groups parsed from O(running_config) - C(showconfig) XML (the C(<hat>) of O(listener)), or the HAT
+      text of C(PRINT) or an export file (then O(listener) is not used), in the form of RV(gathered).
+    - A comment wrapped onto the next line (the rest in column 1, as narrow pages show it) is joined. Text that is not
+      a whole HAT - not HAT text, starting inside a block, or cut short before C(ALL) - fails the task with a message
+      that names the line and what was expected there; nothing is guessed (docs/asyncos-cli.md section 8).
   returned: when O(state=parsed)
   type: list
   elements: dict

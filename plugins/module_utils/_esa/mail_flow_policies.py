@@ -162,19 +162,27 @@ def normalise_entry(entry, index=None):
 
 
 def from_hat(policy):
-    """A policy as read (HAT keys and text values) -> an entry."""
+    """A policy as read (HAT keys and text values) -> an entry.
+
+    ``hat.parse`` refuses values of these keys that are not in one of the forms read here (naming the line), so a
+    value is never taken as off or 0 by mistake; a value that still cannot be read raises PolicyError."""
     params = {}
     for key, value in (policy.get("parameters") or {}).items():
         name = USER_NAME.get(key)
         if name is None:
             continue
         kind = KIND[name]
+        text = str(value).strip().lower()
         if kind == "bool":
-            value = str(value).lower() in ("on", "yes", "true", "1")
+            value = text in ("on", "yes", "true", "1")
         elif kind == "level":
-            value = {"on": "preferred", "yes": "preferred", "no": "off"}.get(str(value).lower(), str(value).lower())
+            value = {"on": "preferred", "yes": "preferred", "no": "off"}.get(text, text)
         else:
-            value = int(value)
+            number = parse_size(value) if kind == "size" else (int(text) if re.match(r"^-?[0-9]+$", text) else None)
+            if number is None:
+                raise PolicyError("policy $%s: %s = %r is not %s" % (policy.get("name"), key, value, "a size in bytes (or "
+                                  "with K or M)" if kind == "size" else "an integer"))
+            value = number
         params[name] = value
     return dict(name=policy["name"], behavior=(policy.get("behavior") or "").lower(), parameters=params,
                 comment=policy.get("comment") or None)
@@ -214,7 +222,8 @@ class MailFlowPolicies(HatKind):
         return normalise_entry(entry, index)
 
     def parse(self, text):
-        return policies_from_hat(hat.parse(text))
+        document = self.xml_document(text)
+        return document["policies"] if document is not None else policies_from_hat(hat.parse(text))
 
     def key(self, entry):
         return entry["name"].lower()

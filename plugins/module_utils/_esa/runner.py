@@ -272,7 +272,12 @@ def _online(module, kind, params, state, want, cluster_mode, client):
     except ValueError as exc:
         raise Failure("%s: %s. Nothing was written." % (kind.title, exc))
     if plan.changed:
-        problems = kind.guard(reader, snapshot, plan, module.check_mode)
+        try:
+            problems = kind.guard(reader, snapshot, plan, module.check_mode)
+        except ValueError as exc:
+            # what the guard reads (another listener's HAT, the filters) could not be read: refuse, never guess
+            raise Failure("%s: refused, nothing was written: the open-relay guard could not read what it checks: %s"
+                          % (kind.title, exc), before=plan.before, after=plan.after, changed=False)
         for warning in plan.warnings:
             module.warn(redact.mask(warning, kind.secrets()))
         if problems:

@@ -322,6 +322,20 @@ class HatKind(TableResource):
     def close_script(self, script):
         return script.leave_listener(*self.table_menu)
 
+    def xml_document(self, text):
+        """``state: parsed`` with ``showconfig`` XML: the HAT document of the listener, read as ``gathered`` reads it;
+        None when ``text`` is not XML (then it is HAT text, parsed by ``hat.parse``)."""
+        if not hasattr(text, "lstrip") or not text.lstrip().startswith("<"):
+            return None
+        # imported here: listener_documents imports this module
+        from ansible_collections.mailops.secure_email.plugins.module_utils._esa import config_xml, listener_documents
+        config = config_xml.parse(text)
+        document = listener_documents._hat(config, self.listener)
+        if document is None:
+            raise SenderGroupError("listener %r is not in the configuration XML (listeners: %s)" % (
+                self.listener, ", ".join(item["name"] for item in config_xml.listeners(config)) or "none"))
+        return document
+
     def hat_menu(self, script, verb):
         return script.menu(self.table_menu[0], self.table_menu[1], verb, operation=True)
 
@@ -334,11 +348,16 @@ class HatKind(TableResource):
         (its groups, its policies and their behaviours), the others as the session shows them (relay_guard)."""
         groups, policies = self.halves(snapshot, plan.after)
         params = dict(self.params, relay_sources=relay_sources(self.params.get("relay_sources")))
-        problems, warnings = relay_guard.listener_change(
-            reader, snapshot.get("listeners"), self.listener,
-            dict(sender_groups=snapshot.get("groups"), policies=snapshot.get("policies")),
-            dict(sender_groups=groups, policies=policies),
-            relay_guard.session_filters(reader, self.params, check_mode), params)
+        try:
+            problems, warnings = relay_guard.listener_change(
+                reader, snapshot.get("listeners"), self.listener,
+                dict(sender_groups=snapshot.get("groups"), policies=snapshot.get("policies")),
+                dict(sender_groups=groups, policies=policies),
+                relay_guard.session_filters(reader, self.params, check_mode), params)
+        except ValueError as exc:
+            # another listener's HAT that cannot be parsed (hat.HatError, named by listener_documents): the guard cannot
+            # vouch for the change, so it is refused - a module failure, not a traceback
+            return ["the open-relay guard could not read the configuration it checks: %s" % exc]
         plan.warnings += warnings
         return problems
 
@@ -373,7 +392,8 @@ class SenderGroups(HatKind):
         return normalise_entry(entry, index)
 
     def parse(self, text):
-        return groups_from_hat(hat.parse(text))
+        document = self.xml_document(text)
+        return document["sender_groups"] if document is not None else groups_from_hat(hat.parse(text))
 
     def key(self, entry):
         return entry["name"].lower()

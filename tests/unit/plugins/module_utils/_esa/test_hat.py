@@ -14,8 +14,9 @@ import pytest
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa import hat
 
-# The hostaccess PRINT transcript of the AsyncOS 9.7 CLI reference (esa.md section 1.7).
-DOCUMENTED = """$ACCEPTED
+# The hostaccess PRINT transcript of the AsyncOS 9.7 CLI reference (p. 3-263; docs/asyncos-cli.md section 8). The page
+# ends before the ALL entry; the 7.3 guide's "Importing the HAT" shows ALL after the bare entries.
+PAGE = """$ACCEPTED
     ACCEPT
 $THROTTLED
     ACCEPT {
@@ -58,6 +59,7 @@ spamdomain.com
 .spamdomain.com
     REJECT (reject all subdomains of ".spamdomain.com")
 """
+DOCUMENTED = PAGE + "ALL\n    $ACCEPTED (Everyone else)\n"
 
 
 def test_documented_transcript():
@@ -70,7 +72,14 @@ def test_documented_transcript():
     assert first_two == [("WHITELIST", "TRUSTED", None), ("BLACKLIST", "BLOCKED", None)]
     assert groups[4] == dict(name="spamdomain.com", members=["spamdomain.com"], policy=None, behavior="REJECT",
                              comment='reject the domain "spamdomain.com"', bare=True)
+    assert groups[-1] == dict(name="ALL", members=[], policy="ACCEPTED", behavior=None, comment="Everyone else", bare=False)
     assert hat.parse(hat.render(table)) == table
+
+
+def test_the_page_cut_before_all_is_refused():
+    """Text cut short (here by the page) is refused: the rows after the cut would be missing silently."""
+    with pytest.raises(hat.HatError, match=r"^line 42: the text ends without the ALL entry"):
+        hat.parse(PAGE)
 
 
 MEMBERS = ["192.0.2.1", "10.1.", "10.1.1.1-20", "192.0.2.0/24", "mail.example.com", ".protection.outlook.com",
