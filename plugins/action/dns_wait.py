@@ -13,6 +13,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._dns import common
 from ansible_collections.mailops.secure_email.plugins.module_utils._dns.wait import ARGUMENT_SPEC, Waiter
+from ansible_collections.mailops.secure_email.plugins.module_utils._module import shape_problem
 
 display = Display()
 
@@ -33,6 +34,11 @@ class ActionModule(ActionBase):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
         del tmp
+        # A value of the wrong shape (records given as a string) is reported naming the option, before Ansible's
+        # own check answers "dictionary requested, could not parse JSON or key=value".
+        problem = shape_problem(ARGUMENT_SPEC, self._task.args)
+        if problem:
+            raise AnsibleActionFail(problem)
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
 
         def fail(msg, exception=None):

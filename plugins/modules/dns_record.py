@@ -10,17 +10,19 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dns_record
-short_description: Manage a whole DNS RRset with an RFC 2136 dynamic update signed with TSIG
+short_description: Manage whole DNS RRsets with RFC 2136 dynamic updates signed with TSIG
 version_added: 1.0.0
 author: mailops.secure_email maintainers (@mailops)
 description:
   - Makes one RRset (all records of one name and type, for example every MX of a domain) exactly O(values) with
     O(ttl), or removes it, on the primary nameserver of a dynamic zone such as BIND with C(update-policy).
-  - The module first reads the RRset from O(server) with a query. When a change is needed it sends B(one) UPDATE
-    message whose prerequisite section pins the RRset as it was read (RFC 2136 section 2.4), followed by the
-    delete and the adds. The server applies all of it or nothing, and refuses it when the RRset was changed by
-    someone else in between.
-  - In check mode only the query is sent, never an UPDATE.
+  - With O(records), many RRsets in one task (for example the MX of every domain of a tenant), instead of a loop.
+  - The module first reads each RRset from O(server) with a query. When a change is needed it sends B(one) UPDATE
+    message per zone whose prerequisite section pins every RRset of that zone as it was read (RFC 2136 section 2.4),
+    followed by the deletes and the adds. The server applies all of it or nothing, and refuses it when one of the
+    RRsets was changed by someone else in between.
+  - Every record is checked before anything is sent; an error names the field, for example C(records[3].values[0]).
+  - In check mode only the queries are sent, never an UPDATE.
   - Guide steps S6 (MX cutover) and S14 (SPF) use it; see C(docs/dns.md) in the collection for the cutover
     pattern (lower the TTL, wait out the old TTL, switch the MX RRset, wait on every nameserver, restore).
 extends_documentation_fragment:
@@ -36,7 +38,8 @@ options:
   zone:
     description:
       - The zone, fully qualified (the trailing dot is optional). When not set, it is found by an SOA walk from
-        O(name) upwards against O(server). An empty string is an error (omit the option instead).
+        O(name) (with O(records), from each record's name) upwards against O(server). An empty string is an error
+        (omit the option instead).
       - A Unicode (internationalised) zone is converted to its A-label form (C(xn--...)) exactly like O(name), so
         the two are compared in the same form.
     type: str
@@ -59,14 +62,14 @@ options:
         C(encodings.idna)), in O(name), O(zone) and host names in O(values). Labels with the four characters
         that IDNA 2003 and IDNA 2008 map differently (sharp s, final sigma, ZWJ, ZWNJ) are refused; write them as
         A-labels. RV(name) and RV(zone) are returned in the A-label form.
+      - Required unless O(records) is given; mutually exclusive with O(records).
     type: str
-    required: true
     aliases: [record]
   type:
     description:
       - The record type.
+      - Required with O(name); mutually exclusive with O(records).
     type: str
-    required: true
     choices: [A, AAAA, CNAME, MX, TXT, SRV, CAA, NS]
   values:
     description:
@@ -78,26 +81,72 @@ options:
         (the first cutover step, lowering the TTL).
       - With O(state=absent), only these values are removed and the rest of the RRset stays. Without O(values) the
         whole RRset is removed.
+      - Mutually exclusive with O(records).
     type: list
     elements: str
     aliases: [value]
   ttl:
     description:
       - TTL of the RRset in seconds. When not set, an existing RRset keeps its TTL and a new one gets 3600.
+      - Mutually exclusive with O(records).
     type: int
   state:
     description:
       - V(present) makes the RRset exactly O(values); V(absent) removes it (or only O(values) from it).
+      - Mutually exclusive with O(records).
     type: str
     default: present
     choices: [present, absent]
+  records:
+    description:
+      - Many RRsets in one task, each with the meaning of the single-record options O(name), O(type), O(values),
+        O(ttl) and O(state). Mutually exclusive with them.
+      - All records are checked first, and nothing is sent when one of them is wrong; the error names the record,
+        for example C(records[2].name). Each RRset (name and type) may appear once.
+      - The RRsets are read one by one; all changes of one zone then go out in B(one) UPDATE message (one per zone
+        when the records span several zones), with a prerequisite for every RRset as it was read, so the server
+        applies the changes of a zone together or not at all. Nothing is sent when nothing changes.
+      - O(zone) (or O(records[].zone)) applies to every record; without it each record's zone is found by an SOA walk.
+      - An empty list changes nothing and sends nothing.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description:
+          - The owner name, by the same rules as O(name). Required.
+        type: str
+        aliases: [record]
+      type:
+        description:
+          - The record type, one of V(A), V(AAAA), V(CNAME), V(MX), V(TXT), V(SRV), V(CAA), V(NS). Required.
+        type: str
+      values:
+        description:
+          - The records of the RRset, as O(values). Without them (and O(records[].state=present)) only the TTL of an
+            existing RRset is set.
+        type: list
+        elements: str
+        aliases: [value]
+      ttl:
+        description:
+          - TTL of the RRset in seconds, as O(ttl).
+        type: int
+      state:
+        description:
+          - V(present) or V(absent), as O(state).
+        type: str
+        default: present
+      zone:
+        description:
+          - The zone of this record, when it differs from O(zone).
+        type: str
 attributes:
   check_mode:
     support: full
-    description: Reads the RRset with a query and sends no UPDATE.
+    description: Reads the RRsets with queries and sends no UPDATE.
   diff_mode:
     support: full
-    description: Returns the RRset before and after in zone-file lines.
+    description: Returns each changed RRset before and after in zone-file lines (a list with O(records)).
   action_group:
     support: full
     membership: [mailops.secure_email.dns]
@@ -108,8 +157,11 @@ notes:
     work.
   - NS records at the zone apex are never deleted as a whole, because servers ignore that (RFC 2136 section 3.4.2.4).
     New values are added and only stale values deleted.
-  - After the update the module reads the RRset again and fails if the server serves something else (servers skip
+  - After the update the module reads the RRsets again and fails if the server serves something else (servers skip
     records silently, for example a CNAME next to other data).
+  - One UPDATE message holds at most 65535 octets, about 500 MX RRsets switched (prerequisite, delete and adds of
+    each); when the changes of one zone do not fit, the task fails before anything is sent. Split such a list over
+    several tasks.
   - The module changes the primary only. To know when every authoritative nameserver serves the change, follow it
     with M(mailops.secure_email.dns_wait).
 seealso:
@@ -170,53 +222,108 @@ EXAMPLES = r"""
     type: TXT
     state: absent
   delegate_to: localhost
+
+- name: The MX of every domain to the gateway, one UPDATE per zone instead of a loop
+  mailops.secure_email.dns_record:
+    server: ns1.example.com
+    records:
+      - name: example.com
+        type: MX
+        ttl: 300
+        values: [10 mx1.hc4321-12.iphmx.com, 20 mx2.hc4321-12.iphmx.com]
+      - name: sales.example.com
+        type: MX
+        ttl: 300
+        values: [10 mx1.hc4321-12.iphmx.com, 20 mx2.hc4321-12.iphmx.com]
+  register: switched
+  delegate_to: localhost
+
+- name: The same records built from a list of domains (lower the TTL of each MX RRset, values kept)
+  mailops.secure_email.dns_record:
+    server: ns1.example.com
+    records: "{{ dict(domains | product([300])) | dict2items(key_name='name', value_name='ttl')
+                 | map('combine', {'type': 'MX'}) | list }}"
+  vars:
+    domains: [example.com, sales.example.com]
+  delegate_to: localhost
 """
 
 RETURN = r"""
 zone:
   description: The zone (given or found by the SOA walk), internationalised labels as A-labels (C(xn--...)).
-  returned: when the server was reached
+  returned: when the server was reached, without O(records)
   type: str
   sample: example.com
 name:
   description: The owner name, fully qualified without the trailing dot, internationalised labels as A-labels.
-  returned: when the server was reached
+  returned: when the server was reached, without O(records)
   type: str
   sample: example.com
 type:
   description: The record type.
-  returned: when the server was reached
+  returned: when the server was reached, without O(records)
   type: str
   sample: MX
 before:
   description: The RRset on the server before the task, V(null) when there was none. TXT values are the joined text.
-  returned: when the RRset was read
+  returned: when the RRset was read, without O(records)
   type: dict
   sample: {"ttl": 3600, "values": ["0 example-com.mail.protection.outlook.com."]}
 after:
   description: The RRset after the task (what it would be, in check mode), V(null) when removed.
-  returned: when the RRset was read
+  returned: when the RRset was read, without O(records)
   type: dict
   sample: {"ttl": 300, "values": ["10 mx1.hc4321-12.iphmx.com.", "20 mx2.hc4321-12.iphmx.com."]}
 dns_rc:
   description: The response code of the UPDATE.
-  returned: when an UPDATE was sent
+  returned: when an UPDATE was sent, without O(records)
   type: int
   sample: 0
 dns_rc_str:
   description: The response code of the UPDATE as text.
-  returned: when an UPDATE was sent
+  returned: when an UPDATE was sent, without O(records)
   type: str
   sample: NOERROR
+records:
+  description:
+    - With O(records), one entry per record in the same order - C(name), C(zone), C(type), C(state), C(changed),
+      and C(before) and C(after) as RV(before) and RV(after) (C(after) is what it would be, in check mode).
+  returned: when O(records) is given and every RRset was read
+  type: list
+  elements: dict
+  sample:
+    - name: example.com
+      zone: example.com
+      type: MX
+      state: present
+      changed: true
+      before: {"ttl": 3600, "values": ["0 example-com.mail.protection.outlook.com."]}
+      after: {"ttl": 300, "values": ["10 mx1.hc4321-12.iphmx.com.", "20 mx2.hc4321-12.iphmx.com."]}
+updates:
+  description:
+    - With O(records), the UPDATE messages sent, one per zone - C(zone), C(rrsets) (how many RRsets it changed),
+      C(dns_rc) and C(dns_rc_str).
+  returned: when O(records) is given and an UPDATE was sent
+  type: list
+  elements: dict
+  sample: [{"zone": "example.com", "rrsets": 2, "dns_rc": 0, "dns_rc_str": "NOERROR"}]
 """
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._module import AnsibleModule
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._dns.record_module import ARGUMENT_SPEC, run
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns.record_module import (
+    ARGUMENT_SPEC,
+    MUTUALLY_EXCLUSIVE,
+    REQUIRED_ONE_OF,
+    REQUIRED_TOGETHER,
+    run,
+)
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, mutually_exclusive=MUTUALLY_EXCLUSIVE,
+                           required_one_of=REQUIRED_ONE_OF, required_together=REQUIRED_TOGETHER,
+                           supports_check_mode=True)
     run(module)
 
 

@@ -19,9 +19,12 @@ description:
   - The nameservers are found from the zone's NS records and their addresses (glue first, then A and AAAA), over IPv4
     and IPv6, or given in O(nameservers). Each address is asked directly, without recursion, so caches do not
     matter.
-  - Each round asks every nameserver, prints one progress line with the state per nameserver, and sleeps with a
-    capped exponential backoff (O(sleep), doubled each round, at most O(max_sleep)). SERVFAIL, REFUSED, timeouts and
-    unreachable servers are retried in the next round (and O(query_retries) times within a round).
+  - One task waits for any number of records (for example the MX of every domain of a cutover), instead of a loop;
+    O(settle) is waited once for all of them.
+  - Each round asks every nameserver for every record, prints one progress line per nameserver (how many records it
+    serves as expected, and the first few it does not), and sleeps with a capped exponential backoff (O(sleep),
+    doubled each round, at most O(max_sleep)). SERVFAIL, REFUSED, timeouts and unreachable servers are retried in the
+    next round (and O(query_retries) times within a round).
   - On timeout the task fails and names, per record, each nameserver that lags and what it serves.
   - This is an action plugin that runs on the controller, so that the progress is visible while the task waits (a
     module returns its output only at the end). DNS queries therefore go out from the controller.
@@ -134,12 +137,23 @@ options:
   settle:
     description:
       - Seconds to wait after every nameserver agrees, for example the old TTL after lowering it, so that caches
-        holding the old RRset expire. A progress line says so.
+        holding the old RRset expire.
+      - It is waited B(once) for all O(records), however many there are, after the last of them is done; after
+        lowering the TTL of many RRsets, give the longest of their old TTLs.
+      - A progress line says so when it starts, then every O(progress_interval) seconds, and when it is over.
     type: float
     default: 0.0
+  progress_interval:
+    description:
+      - While O(settle) is waited out, a progress line every this many seconds (the seconds waited and to go).
+    type: float
+    default: 60.0
 notes:
-  - A progress line names the host, the round and the seconds waited, and per record the state of each nameserver,
-    for example C(ns2.example.com [2001:db8::53] pending ['0 example-com.mail.protection.outlook.com.'] ttl=3600).
+  - "Each round prints one progress line per nameserver address. It names the host, the round, the seconds waited,
+    the nameserver, how many of the records it serves as expected and up to five that it does not yet, with what it
+    serves, for example C(dns_wait round 2 (1.5 s): ns2.example.com (2001:db8::53): 98/100 ok; waiting for
+    d007.example.com MX [superset] pending ['0 d007-example-com.mail.protection.outlook.com.'] ttl=3600, ...
+    (and 1 more)). So the lines stay short with many records."
   - In check mode the wait runs too (it only sends queries). A wait for a change that check mode did not make will
     time out; skip such a wait when C(ansible_check_mode) is true.
 seealso:
@@ -181,6 +195,16 @@ EXAMPLES = r"""
         max_ttl: 300
     settle: "{{ lowered.before.ttl }}"
   when: not ansible_check_mode
+
+- name: After lowering the TTL of many MX RRsets in one dns_record task (records), wait once for all of them
+  mailops.secure_email.dns_wait:
+    server: ns1.example.com
+    records: "{{ dict(lowered.records | map(attribute='name') | zip(lowered.records | map(attribute='after')
+                      | map(attribute='values'))) | dict2items(key_name='name', value_name='values')
+                 | map('combine', {'type': 'MX', 'mode': 'superset', 'max_ttl': 300}) | list }}"
+    settle: "{{ lowered.records | selectattr('changed') | map(attribute='before') | map(attribute='ttl')
+                | max | default(0, true) }}"
+  when: not ansible_check_mode
 """
 
 RETURN = r"""
@@ -194,10 +218,15 @@ rounds:
   type: int
   sample: 3
 elapsed:
-  description: Seconds spent waiting.
+  description: Seconds spent waiting (O(settle) included).
   returned: always
   type: float
   sample: 3.04
+settled:
+  description: Seconds waited for O(settle) (once for all records); V(0) when there was nothing to settle.
+  returned: always
+  type: float
+  sample: 300.0
 records:
   description: Per record, whether it is done, how often it was checked, and the state per nameserver.
   returned: always

@@ -39,8 +39,9 @@ options:
     type: str
   domains:
     description:
-      - Several mail domains in one run (one task instead of a loop; the lookups share one resolver). Each is
-        analysed as O(domain) would be and reported in RV(domains); the top-level RV(findings) hold them all.
+      - Several mail domains in one run (one task instead of a loop; the lookups share one resolver, and a name
+        that several domains need, such as the SPF include C(spf.protection.outlook.com), is looked up once). Each
+        is analysed as O(domain) would be and reported in RV(domains); the top-level RV(findings) hold them all.
       - Mutually exclusive with O(domain).
     type: list
     elements: str
@@ -118,14 +119,18 @@ hosts:
   sample: [{name: mx1.hc4321-12.iphmx.com, addresses: [198.51.100.105], error: null}]
 mx:
   description:
-    - The MX RRset - C(ttl), C(records) (C(preference), C(host), C(provider)), C(providers), C(points_to)
-      (V(cisco_gateway), V(exchange_online), V(other), V(mixed), V(none) or V(null) for a null MX) and C(null_mx).
-      C(error) when it could not be read.
+    - The MX RRset - C(ttl), C(records) (C(preference), C(host), C(provider)), C(values) (the same records as
+      C(<preference> <host>) strings, lower case without the trailing dot, in the order of C(records); the form of
+      the C(values) of M(mailops.secure_email.dns_record), so that one expression compares many domains with a
+      target set - in Jinja write C(mx['values']), because C(mx.values) is the dict method), C(providers),
+      C(points_to) (V(cisco_gateway), V(exchange_online), V(other), V(mixed), V(none) or V(null) for a null MX)
+      and C(null_mx). C(error) when it could not be read.
   returned: always (V(null) without O(domain), also with O(domains))
   type: dict
   sample:
     ttl: 3600
     records: [{preference: 0, host: example-com.mail.protection.outlook.com, provider: exchange_online}]
+    values: ["0 example-com.mail.protection.outlook.com"]
     providers: [exchange_online]
     points_to: exchange_online
     null_mx: false
@@ -163,7 +168,7 @@ worst_severity:
   type: str
   sample: warning
 queries:
-  description: How many DNS lookups the module made.
+  description: How many DNS lookups the module made (each name and type is looked up once per run).
   returned: always
   type: int
 """

@@ -87,3 +87,96 @@ def test_manual_mode_prints_the_records_and_waits_until_dns_serves_them(dns_lab,
     assert run.task("Verify - the MX points at the gateway")["result"]
     # The previous set was recorded for the rollback.
     assert json.loads(recorded.read_text()) == dict(domain=zone, ttl=3600, values=["0 example-test.mail.protection.outlook.com"])
+
+
+# -- issue 14: the role's cost does not grow with the number of domains -------------------------------------------
+def _seed(dns_lab, domains):
+    """Each domain (a name in the lab zone) starts on Exchange Online: MX 0 <tenant host>, Microsoft's SPF."""
+    keyring = dns.tsigkeyring.from_text({dns_lab.info()["tsig"]["key_name"]: dns_lab.secret})
+    update = dns.update.Update(dns_lab.zone, keyring=keyring, keyalgorithm="hmac-sha256")
+    for domain in domains:
+        update.replace(domain + ".", 3600, "MX", "0 %s.mail.protection.outlook.com." % domain.replace(".", "-"))
+        update.replace(domain + ".", 3600, "TXT", '"v=spf1 include:spf.protection.outlook.com -all"')
+    address, port = dns_lab.endpoint("primary")
+    assert dns.query.tcp(update, address, port=port, timeout=5).rcode() == 0
+
+
+def _profile(run):
+    """(task, status) of every task result the callback recorded, and how many module runs they were (a loop
+    counts one per item)."""
+    tasks = [(r["task"], r["status"]) for r in run.records]
+    calls = 0
+    for record in run.records:
+        if record["status"] == "skipped":
+            continue
+        items = record["result"].get("results")
+        calls += len([item for item in items if not item.get("skipped")]) if isinstance(items, list) else 1
+    return tasks, calls
+
+
+def _batch_vars(dns_lab, tmp_path, domains, name, **extra):
+    values = dict(mx_hosts=MX_HOSTS, secure_email_domains=[dict(name=domain) for domain in domains],
+                  dns_cutover_state_dir=str(tmp_path / ("state-" + name)))
+    values.update(extra)
+    return dns_lab.vars(**values)
+
+
+def test_task_count_module_calls_and_updates_do_not_grow_with_the_domains(dns_lab, dns_playbook, tmp_path):
+    sizes = {"one": ["solo.%s" % dns_lab.zone], "five": ["d%d.%s" % (index, dns_lab.zone) for index in range(1, 6)]}
+    _seed(dns_lab, sizes["one"] + sizes["five"])
+    profiles, runs = {}, []
+    for name, domains in sorted(sizes.items()):
+        variables = _batch_vars(dns_lab, tmp_path, domains, name)
+        counters = dns_lab.counters()["primary"]["updates"]
+        plan = dns_playbook("dns_batch_role.yml", variables, check=True)
+        assert dns_lab.counters()["primary"]["updates"] == counters  # check mode: no UPDATE
+        assert not (tmp_path / ("state-" + name)).exists()  # and no state file written
+        assert plan.task("Record the previous MX set for rollback")["status"] == "ok"
+        converge = dns_playbook("dns_batch_role.yml", variables)
+        converge_updates = dns_lab.counters()["primary"]["updates"] - counters
+        noop = dns_playbook("dns_batch_role.yml", variables)
+        assert noop.recap["changed"] == 0
+        assert dns_lab.counters()["primary"]["updates"] - counters == converge_updates  # the re-run sent nothing
+        rollback = dns_playbook("dns_batch_role.yml", dict(variables, entry="rollback"))
+        rollback_updates = dns_lab.counters()["primary"]["updates"] - counters - converge_updates
+        runs += [plan, converge, noop, rollback]
+        profiles[name] = dict(plan=_profile(plan), converge=_profile(converge), noop=_profile(noop),
+                              rollback=_profile(rollback), updates=(converge_updates, rollback_updates))
+
+        # What the runs did, for every domain.
+        lowered = converge.task("Every nameserver serves the lowered TTL, then wait out the old TTL")["result"]
+        assert lowered["settled"] == 1 and len(lowered["records"]) == len(domains)  # the old TTL waited ONCE
+        assert len(converge.task("Every authoritative nameserver serves the new MX")["result"]["records"]) == len(domains)
+        for domain in domains:
+            recorded = json.loads((tmp_path / ("state-" + name) / ("%s.mx.json" % domain)).read_text())
+            assert recorded == dict(domain=domain, ttl=3600, values=["0 %s.mail.protection.outlook.com"
+                                                                     % domain.replace(".", "-")])
+            assert dns_lab.query(domain, "MX", which="secondary")[0] == ["0 %s.mail.protection.outlook.com."
+                                                                         % domain.replace(".", "-")]
+        assert len(rollback.task("Restore the previous MX set")["result"]["records"]) == len(domains)
+
+    # 1 domain or 5: the same tasks with the same outcomes, the same number of module runs, the same UPDATEs
+    # (lower the TTL, switch the MX, fix SPF: one UPDATE each for the whole zone; the rollback one more).
+    for phase in ("plan", "converge", "noop", "rollback"):
+        assert profiles["one"][phase] == profiles["five"][phase], phase
+    assert profiles["one"]["updates"] == profiles["five"]["updates"] == (3, 1)
+    # No task of the role loops (over the domains or anything else).
+    assert not [r["task"] for run in runs for r in run.records if isinstance(r["result"].get("results"), list)]
+
+
+def test_rollback_refuses_unknown_domains_in_one_message(dns_lab, dns_playbook, tmp_path):
+    domains = ["d%d.%s" % (index, dns_lab.zone) for index in range(1, 4)]
+    _seed(dns_lab, domains)
+    before = dns_lab.counters()["primary"]["updates"]
+    run = dns_playbook("dns_batch_role.yml", dict(_batch_vars(dns_lab, tmp_path, domains, "none"), entry="rollback"),
+                       expect_rc=2)
+    message = run.task("Refuse a rollback without a known previous MX set")["result"]["msg"]
+    assert message.startswith("No recorded previous MX set for %s under " % ", ".join(domains)), message
+    assert dns_lab.counters()["primary"]["updates"] == before
+    # With dns_cutover_rollback_to_m365 the tenant's Exchange Online host is the fallback, for every domain at once.
+    run = dns_playbook("dns_batch_role.yml", dict(_batch_vars(dns_lab, tmp_path, domains, "none"), entry="rollback",
+                                                  dns_cutover_rollback_to_m365=True))
+    result = run.task("Restore the previous MX set")["result"]
+    assert [r["after"]["values"] for r in result["records"]] == [
+        ["0 %s.mail.protection.outlook.com." % domain.replace(".", "-")] for domain in domains]
+    assert dns_lab.counters()["primary"]["updates"] == before + 1

@@ -11,6 +11,7 @@ __metaclass__ = type
 
 import json
 import os
+import time
 
 import pytest
 
@@ -343,3 +344,139 @@ def test_empty_domain_fails_naming_the_field(dns_lab, dns_playbook):
     run = dns_playbook("dns_idn_info.yml", dns_lab.vars(idn_domain="  "), expect_rc=2)
     assert run.task("Info")["result"]["msg"].startswith("domain: must not be empty")
     assert dns_lab.counters()["primary"]["queries"] == before
+
+
+# -- issue 14: many RRsets in one task, one UPDATE per zone -------------------------------------------------------
+BATCH_DOMAINS = ["batch%d" % index for index in range(1, 6)]
+
+
+def _batch_records(zone, values=None, ttl=300):
+    """The MX of five names in the lab zone, the apex MX and a TXT: seven RRsets, all in one zone."""
+    records = [dict(name="%s.%s" % (label, zone), type="MX", values=values or GATEWAY_MX, ttl=ttl)
+               for label in BATCH_DOMAINS]
+    records.append(dict(name=zone, type="MX", values=values or GATEWAY_MX, ttl=ttl))
+    records.append(dict(name="_batch." + zone, type="TXT", values=["token=batch"]))
+    return records
+
+
+def test_batch_of_names_in_one_zone_is_one_update_check_mode_sends_none_and_a_rerun_is_a_noop(dns_lab, dns_playbook):
+    zone = dns_lab.zone
+    records = _batch_records(zone)
+    base_updates, base_serials = updates(dns_lab), dns_lab.serials()
+
+    # Check mode (with diff): every record planned, BIND receives no UPDATE message at all.
+    run = dns_playbook("dns_batch_record.yml", dns_lab.vars(records=records), check=True, diff=True)
+    result = run.task("Records")["result"]
+    assert result["changed"] is True and "updates" not in result
+    assert [r["changed"] for r in result["records"]] == [True] * 7
+    assert result["records"][0]["before"] is None
+    assert result["records"][5]["before"] == dict(ttl=3600, values=["0 example-test.mail.protection.outlook.com."])
+    assert result["records"][5]["after"] == dict(ttl=300, values=GATEWAY_MX_SERVED)
+    assert "+batch3.%s.\t300\tIN\tMX\t10 mx1.hc4321-12.iphmx.com." % zone in run.output
+    assert "-%s.\t3600\tIN\tMX\t0 example-test.mail.protection.outlook.com." % zone in run.output
+    assert updates(dns_lab) == base_updates and dns_lab.serials() == base_serials
+    assert dns_lab.query("batch1." + zone, "MX") == ([], None)
+
+    # For real: ONE UPDATE message for the seven RRsets (BIND's UPDATE opcode counter, one serial step).
+    run = dns_playbook("dns_batch_record.yml", dns_lab.vars(records=records))
+    result = run.task("Records")["result"]
+    assert run.recap["changed"] == 1
+    assert result["updates"] == [dict(zone=zone, rrsets=7, dns_rc=0, dns_rc_str="NOERROR")]
+    assert updates(dns_lab) == (base_updates[0] + 1, base_updates[1] + 1)
+    assert dns_lab.serials()["primary"] == base_serials["primary"] + 1
+    for label in BATCH_DOMAINS:
+        assert dns_lab.query("%s.%s" % (label, zone), "MX") == (GATEWAY_MX_SERVED, 300), label
+    assert dns_lab.query(zone, "MX") == (GATEWAY_MX_SERVED, 300)
+    assert dns_lab.query("_batch." + zone, "TXT") == (["token=batch"], 3600)
+
+    # The same again: every RRset read, nothing to change, nothing sent.
+    before = updates(dns_lab)
+    again = dns_playbook("dns_batch_record.yml", dns_lab.vars(records=records), diff=True)
+    assert again.recap["changed"] == 0
+    assert [r["changed"] for r in again.task("Records")["result"]["records"]] == [False] * 7
+    assert "updates" not in again.task("Records")["result"]
+    assert updates(dns_lab) == before
+
+    # Two of the seven differ (a lower TTL for two names, values kept): one UPDATE with just those two.
+    lowered = [dict(r) for r in records]
+    for entry in lowered[:2]:
+        entry.pop("values")
+        entry["ttl"] = 60
+    run = dns_playbook("dns_batch_record.yml", dns_lab.vars(records=lowered))
+    result = run.task("Records")["result"]
+    assert [r["changed"] for r in result["records"]] == [True, True] + [False] * 5
+    assert result["records"][0]["before"]["ttl"] == 300 and result["records"][0]["after"] == dict(
+        ttl=60, values=GATEWAY_MX_SERVED)
+    assert result["updates"] == [dict(zone=zone, rrsets=2, dns_rc=0, dns_rc_str="NOERROR")]
+    assert updates(dns_lab) == (before[0] + 1, before[1] + 1)
+    assert dns_lab.query("batch1." + zone, "MX") == (GATEWAY_MX_SERVED, 60)
+    assert dns_lab.query("batch3." + zone, "MX") == (GATEWAY_MX_SERVED, 300)
+
+    # Removed again in one UPDATE (state absent), confirmed on the secondary too.
+    gone = [dict(name=r["name"], type=r["type"], state="absent") for r in records[:5]]
+    run = dns_playbook("dns_batch_record.yml", dns_lab.vars(
+        records=gone, wait_records=[dict(name=r["name"], type="MX", mode="absent") for r in gone]))
+    assert run.task("Records")["result"]["updates"][0]["rrsets"] == 5
+    assert run.task("Wait")["result"]["completed"] is True
+    for label in BATCH_DOMAINS:
+        assert dns_lab.query("%s.%s" % (label, zone), "MX", which="secondary") == ([], None), label
+
+
+def test_batch_with_one_bad_record_sends_nothing_and_names_it(dns_lab, dns_playbook):
+    zone = dns_lab.zone
+    before_counters, before_serials = dns_lab.counters()["primary"], dns_lab.serials()
+    cases = [
+        (dict(index=3, values=["ten mx1.example.net"]),
+         "records[3].values[0]: 'ten mx1.example.net' is not a valid MX value"),
+        (dict(index=4, name="mail.other.test", zone=zone),
+         "records[4].name: 'mail.other.test' is ambiguous with zone example.test"),
+        (dict(index=1, type="SPF"), "records[1].type: SPF is not supported here"),
+        (dict(index=2, ttl=-5), "records[2].ttl: must be between 0 and 2147483647 seconds"),
+        (dict(index=6, name="batch1." + zone, type="MX", values=GATEWAY_MX),
+         "records[6]: batch1.example.test MX is records[0] again"),
+    ]
+    for change, message in cases:
+        records = _batch_records(zone)
+        records[change.pop("index")].update(change)
+        run = dns_playbook("dns_batch_record.yml", dns_lab.vars(records=records), expect_rc=2)
+        result = run.task("Records")["result"]
+        assert result["msg"].startswith(message), (message, result["msg"])
+        assert "Traceback" not in run.output and dns_lab.secret not in run.output
+    # Checked before anything was sent: not a single query, no UPDATE, the zone as it was.
+    after = dns_lab.counters()["primary"]
+    assert (after["queries"], after["updates"]) == (before_counters["queries"], before_counters["updates"])
+    assert dns_lab.serials() == before_serials
+    assert dns_lab.query("batch1." + zone, "MX") == ([], None)
+
+
+def test_batch_with_zone_reads_relative_names_and_excludes_the_single_record_options(dns_lab, dns_playbook):
+    zone = dns_lab.zone
+    records = [dict(name=label, type="A", values=["192.0.2.%d" % (10 + index)])
+               for index, label in enumerate(BATCH_DOMAINS)] + [dict(name="@", type="MX", values=GATEWAY_MX)]
+    before = dns_lab.counters()["primary"]
+    query_log = dns_lab.info()["logs"]["primary"]["queries"]
+    with open(query_log) as handle:
+        logged = len(handle.readlines())
+    run = dns_playbook("dns_batch_record.yml", dns_lab.vars(records=records, batch_zone=zone))
+    result = run.task("Records")["result"]
+    assert [r["name"] for r in result["records"]] == ["%s.%s" % (label, zone) for label in BATCH_DOMAINS] + [zone]
+    assert set(r["zone"] for r in result["records"]) == {zone}
+    assert result["updates"] == [dict(zone=zone, rrsets=6, dns_rc=0, dns_rc_str="NOERROR")]
+    after = dns_lab.counters()["primary"]
+    assert after["updates"] == before["updates"] + 1
+    # With zone given: no SOA walk; six reads and six read-backs, signed with the update key (BIND's query log; the
+    # secondary's own SOA checks after the NOTIFY are signed with the transfer key).
+    deadline = time.monotonic() + 5
+    while True:
+        with open(query_log) as handle:
+            ours = [line for line in handle.readlines()[logged:] if "/key lab-update" in line]
+        if len(ours) >= 12 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert len(ours) == 12 and not [line for line in ours if " IN SOA " in line], ours
+    assert dns_lab.query("batch5." + zone, "A") == (["192.0.2.14"], 3600)
+
+    run = dns_playbook("dns_batch_record.yml", dns_lab.vars(records=records, batch_zone=zone, batch_name=zone),
+                       expect_rc=2)
+    assert "parameters are mutually exclusive: records|name" in run.task("Records")["result"]["msg"]
+    assert dns_lab.counters()["primary"]["updates"] == after["updates"]

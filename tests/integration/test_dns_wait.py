@@ -48,12 +48,17 @@ def test_second_nameserver_lags_then_agrees(dns_lab, dns_playbook):
     assert servers["ns1.example.test"]["address"] == "127.0.0.1"
     assert all(ns["state"] == "ok" for ns in record["nameservers"])
     assert servers["ns2.example.test"]["checks"] == result["rounds"] >= 3
-    # Progress was shown while waiting: the secondary served the old MX, then the new one.
+    # Progress was shown while waiting, one line per nameserver and round: the secondary served the old MX, then
+    # the new one.
     lines = [line for line in run.output.splitlines() if "dns_wait round" in line]
-    assert len(lines) == result["rounds"]
-    assert re.search(r"ns2\.example\.test \(\S+\) pending \['%s'\] ttl=3600" % re.escape(EOP_MX), lines[0]), lines[0]
-    assert "ns1.example.test (127.0.0.1:%d) ok" % dns_lab.port in lines[0]
-    assert "waiting" not in lines[-1]
+    assert len(lines) == 2 * result["rounds"]
+    first = [line for line in lines if "dns_wait round 1 " in line]
+    ns1 = [line for line in first if "ns1.example.test" in line]
+    ns2 = [line for line in first if "ns2.example.test" in line]
+    assert re.search(r"ns2\.example\.test \(\S+\): 0/1 ok; waiting for %s MX \[equals\] pending \['%s'\] ttl=3600"
+                     % (re.escape(zone), re.escape(EOP_MX)), ns2[0]), ns2
+    assert ns1[0].endswith("ns1.example.test (127.0.0.1:%d): 1/1 ok" % dns_lab.port), ns1
+    assert not [line for line in lines if "dns_wait round %d " % result["rounds"] in line and "waiting" in line]
     assert dns_lab.query(zone, "MX", which="secondary")[0] == ["10 mx1.hc4321-12.iphmx.com.",
                                                                "20 mx2.hc4321-12.iphmx.com."]
 
@@ -75,7 +80,8 @@ def test_unreachable_nameserver_times_out_with_clear_message(dns_lab, dns_playbo
     assert "127.0.0.1:%d:" % dns_lab.port not in message  # the healthy server is not blamed
     states = dict((ns["port"], ns["state"]) for ns in result["records"][0]["nameservers"])
     assert states == {dns_lab.port: "ok", dead: "unreachable"}
-    assert len([line for line in run.output.splitlines() if "dns_wait round" in line]) == result["rounds"] >= 2
+    lines = [line for line in run.output.splitlines() if "dns_wait round" in line]
+    assert len(lines) == 2 * result["rounds"] and result["rounds"] >= 2  # one line per nameserver and round
 
 
 def test_modes_absent_subset_and_explicit_nameservers(dns_lab, dns_playbook):
@@ -141,3 +147,37 @@ def test_bad_server_zone_or_name_fails_naming_the_field_before_any_query(dns_lab
         assert run.task("Wait")["result"]["msg"].startswith(message), (extra, run.task("Wait")["result"]["msg"])
         assert "Traceback" not in run.output
     assert dns_lab.counters() == before
+
+
+# -- issue 14: one wait for many records, the old TTL settled once ------------------------------------------------
+def test_many_records_one_wait_short_progress_lines_and_one_settle(dns_lab, dns_playbook):
+    """Twelve RRsets changed in one UPDATE while the secondary lags; one dns_wait for all twelve: one progress line
+    per nameserver and round (five lagging records named, the rest counted), then the settle waited ONCE."""
+    zone = dns_lab.zone
+    names = ["wait%02d.%s" % (index, zone) for index in range(12)]
+    records = [dict(name=name, type="MX", values=GATEWAY_MX, ttl=300) for name in names]
+    dns_lab.cli("hold")
+    releaser = threading.Thread(target=_release_when_polled, args=(dns_lab, 24))  # two rounds of twelve queries
+    releaser.start()
+    try:
+        run = dns_playbook("dns_batch_record.yml", dns_lab.vars(
+            records=records, settle=3, progress_interval=1,
+            wait_records=[dict(name=name, type="MX", values=GATEWAY_MX) for name in names]))
+    finally:
+        releaser.join()
+    assert run.task("Records")["result"]["updates"][0]["rrsets"] == 12
+    result = run.task("Wait")["result"]
+    assert result["completed"] is True and result["rounds"] >= 2
+    assert all(r["done"] and len(r["nameservers"]) == 2 for r in result["records"])
+    lines = [line for line in run.output.splitlines() if "dns_wait round" in line]
+    assert len(lines) == 2 * result["rounds"]
+    lagging = [line for line in lines if "dns_wait round 1 " in line and "ns2.example.test" in line][0]
+    assert "0/12 ok; waiting for wait00.%s MX [equals] pending []" % zone in lagging, lagging
+    assert lagging.endswith("(and 7 more)") and lagging.count(" pending ") == 5, lagging
+    assert max(len(line) for line in lines) < 600
+    # The settle: waited once (3 s, not 12 x 3 s), with a line per progress_interval.
+    assert result["settled"] == 3
+    settle = [line for line in run.output.splitlines() if "dns_wait settle" in line or "(settle, once" in line]
+    assert "waiting 3 s more (settle, once for all of them)" in settle[0], settle
+    assert [line.split("dns_wait settle: ")[1] for line in settle[1:]] == [
+        "1 of 3 s waited, 2 s to go", "2 of 3 s waited, 1 s to go", "done (3 s)"], settle

@@ -54,9 +54,24 @@ class Lookup(object):
         self.resolver.timeout = params["query_timeout"]
         self.resolver.lifetime = params["query_timeout"] * 2
         self.queries = 0
+        # One run asks each name and type once: many domains share their SPF includes
+        # (include:spf.protection.outlook.com), and a name that failed (a timeout) is not waited for again.
+        self.cache = {}
 
     def rrset(self, name, rdtype):
         """(rrset or None). Raises LookupError with a reason when the name could not be resolved."""
+        key = (str(name).rstrip(".").lower() + ".", str(rdtype).upper())
+        if key not in self.cache:
+            try:
+                self.cache[key] = (self._resolve(name, rdtype), None)
+            except LookupError as exc:
+                self.cache[key] = (None, str(exc))
+        rrset, error = self.cache[key]
+        if error is not None:
+            raise LookupError(error)
+        return rrset
+
+    def _resolve(self, name, rdtype):
         self.queries += 1
         try:
             answer = self.resolver.resolve(name, rdtype, tcp=self.tcp, raise_on_no_answer=False)
@@ -143,6 +158,11 @@ def resolve_hosts(names, lookup):
 
 
 def gather(params):
+    port = params.get("port", 53)
+    if not 0 < port < 65536:
+        raise DNSError("port: must be between 1 and 65535, got %d" % port)
+    if params.get("query_timeout") is not None and params["query_timeout"] <= 0:
+        raise DNSError("query_timeout: must be greater than 0")
     # Every name is checked before the first query. An empty domain is an error, not "no domain" (it passes
     # required_one_of, and used to report nothing).
     if params.get("domain") is not None:

@@ -35,12 +35,15 @@ def classify_mx_host(host):
 
 
 def mx_summary(records, ttl=None):
-    """records: [(preference, host)] -> dict(ttl, records, providers, points_to, null_mx)."""
+    """records: [(preference, host)] -> dict(ttl, records, values, providers, points_to, null_mx)."""
     items = []
     for preference, host in sorted(records, key=lambda item: (int(item[0]), item[1].lower())):
         host = host.rstrip(".").lower() or "."
         items.append(dict(preference=int(preference), host=host, provider=classify_mx_host(host)))
     null_mx = len(items) == 1 and items[0]["host"] == "."
+    # The RRset as '<preference> <host>' strings (lower case, no trailing dot), in the order of ``records``: what
+    # dns_record's values and the dns_cutover role's state files hold, so that one task can compare many domains.
+    values = ["%d %s" % (item["preference"], item["host"]) for item in items]
     providers = sorted(set(item["provider"] for item in items)) if not null_mx else []
     if not items:
         points_to = "none"
@@ -50,7 +53,7 @@ def mx_summary(records, ttl=None):
         points_to = providers[0]
     else:
         points_to = "mixed"
-    return dict(ttl=ttl, records=items, providers=providers, points_to=points_to, null_mx=null_mx)
+    return dict(ttl=ttl, records=items, values=values, providers=providers, points_to=points_to, null_mx=null_mx)
 
 
 def parse_dmarc(text):

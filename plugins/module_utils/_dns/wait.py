@@ -49,9 +49,13 @@ ARGUMENT_SPEC = dict(
     max_sleep=dict(type="float", default=10.0),
     query_retries=dict(type="int", default=1),
     settle=dict(type="float", default=0.0),
+    progress_interval=dict(type="float", default=60.0),
 )
 ARGUMENT_SPEC.update(common.TSIG_SPEC)
 ARGUMENT_SPEC.update(common.TRANSPORT_SPEC)
+
+# How many lagging records one progress line names (the rest is counted).
+PROGRESS_RECORDS = 5
 
 # Per-nameserver states.
 OK = "ok"
@@ -141,6 +145,11 @@ class Waiter(object):
         for option in ("sleep", "settle"):
             if params[option] < 0:
                 raise DNSError("%s: must be 0 or more" % option)
+        self.progress_interval = params.get("progress_interval")
+        if self.progress_interval is None:
+            self.progress_interval = ARGUMENT_SPEC["progress_interval"]["default"]
+        if self.progress_interval <= 0:
+            raise DNSError("progress_interval: must be greater than 0")
         if params["query_retries"] < 0:
             raise DNSError("query_retries: must be 0 or more")
         if not params["records"]:
@@ -295,18 +304,49 @@ class Waiter(object):
     def done(self, record):
         return all(entry["state"] == OK for entry in self.state[record.index].values())
 
-    def progress_line(self, number, elapsed):
-        parts = []
+    def progress_lines(self, number, elapsed):
+        """One line per nameserver (address): how many of the records it serves as expected, and the first few that
+        it does not (what it serves instead, or why it did not answer). The length of a line does not grow with the
+        number of records."""
+        servers = []  # [(label, [(record, entry)])], nameservers in the order they were found
+        by_label = {}
         for record in self.records:
-            servers = []
             for label, entry in self.state[record.index].items():
-                text = "%s %s" % (label, entry["state"])
-                if entry["state"] == PENDING:
-                    text += " %s%s" % (entry["values"], "" if entry["ttl"] is None else " ttl=%d" % entry["ttl"])
-                servers.append(text)
-            parts.append("%s [%s%s]: %s" % (record.label, record.mode, "" if self.done(record) else " waiting",
-                                            ", ".join(servers)))
-        return "dns_wait round %d (%.1f s): %s" % (number, elapsed, "; ".join(parts))
+                if label not in by_label:
+                    by_label[label] = []
+                    servers.append((label, by_label[label]))
+                by_label[label].append((record, entry))
+        lines = []
+        for label, entries in servers:
+            lagging = [(record, entry) for record, entry in entries if entry["state"] != OK]
+            text = "dns_wait round %d (%.1f s): %s: %d/%d ok" % (number, elapsed, label, len(entries) - len(lagging),
+                                                                 len(entries))
+            if lagging:
+                shown = []
+                for record, entry in lagging[:PROGRESS_RECORDS]:
+                    item = "%s [%s] %s" % (record.label, record.mode, entry["state"])
+                    if entry["state"] == PENDING:
+                        item += " %s%s" % (entry["values"], "" if entry["ttl"] is None else " ttl=%d" % entry["ttl"])
+                    shown.append(item)
+                more = len(lagging) - len(shown)
+                text += "; waiting for %s%s" % (", ".join(shown), " (and %d more)" % more if more else "")
+            lines.append(text)
+        return lines
+
+    def settle(self):
+        """Wait out ``settle`` once, for all records together, with a progress line every ``progress_interval``."""
+        total = self.params["settle"]
+        self.display("dns_wait: every nameserver serves all %d record(s); waiting %.0f s more (settle, once for all "
+                     "of them) so that caches holding the old data expire" % (len(self.records), total))
+        waited = 0.0
+        while waited < total:
+            step = min(self.progress_interval, total - waited)
+            self.sleep(step)
+            waited += step
+            if waited < total:
+                self.display("dns_wait settle: %.0f of %.0f s waited, %.0f s to go" % (waited, total, total - waited))
+        self.display("dns_wait settle: done (%.0f s)" % total)
+        return total
 
     def run(self):
         self.prepare()
@@ -316,7 +356,8 @@ class Waiter(object):
             number += 1
             self.round()
             elapsed = self.now() - start
-            self.display(self.progress_line(number, elapsed))
+            for line in self.progress_lines(number, elapsed):
+                self.display(line)
             if all(self.done(record) for record in self.records):
                 break
             remaining = self.params["timeout"] - elapsed
@@ -324,13 +365,10 @@ class Waiter(object):
                 return self.result(False, number, elapsed)
             self.sleep(min(self.params["sleep"] * (2 ** (number - 1)) if self.params["sleep"] else 0,
                            self.params["max_sleep"], remaining))
-        if self.params["settle"]:
-            self.display("dns_wait: every nameserver agrees; waiting %.0f s more (settle) so that caches holding the "
-                         "old data expire" % self.params["settle"])
-            self.sleep(self.params["settle"])
-        return self.result(True, number, self.now() - start)
+        settled = self.settle() if self.params["settle"] else 0.0
+        return self.result(True, number, self.now() - start, settled)
 
-    def result(self, completed, rounds, elapsed):
+    def result(self, completed, rounds, elapsed, settled=0.0):
         records = []
         for record in self.records:
             nameservers = []
@@ -345,7 +383,8 @@ class Waiter(object):
                                 check_count=max([e["checks"] for e in self.state[record.index].values()] or [0]),
                                 zone=common.name_text(record.zone) if record.zone is not None else None,
                                 nameservers=nameservers))
-        result = dict(changed=False, completed=completed, rounds=rounds, elapsed=round(elapsed, 2), records=records)
+        result = dict(changed=False, completed=completed, rounds=rounds, elapsed=round(elapsed, 2), records=records,
+                      settled=round(settled, 2))
         if not completed:
             result["failed"] = True
             result["msg"] = self.timeout_message(elapsed)
