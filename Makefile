@@ -50,13 +50,14 @@ PIP_QUIET_FILTER := 2>&1 | { grep -v "is ignored: it is neither a file nor a dir
 RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 
 .PHONY: help venv venv-main venv-219 lock deps tree shim bind prep test demo lab-up lab-down clean \
-        lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest molecule molecule-oldest \
+        lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest \
         build importer ee
 
 help:
 	@echo "make demo        the whole guide in the lab: plan, converge, audit, re-run (changed=0), rollback, summary"
 	@echo "make bench       lab benchmark at 1, 10, 100 domains (BENCH_SIZES=1,10 for fewer) -> bench/results.md"
-	@echo "make test        every gate: lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest molecule molecule-oldest demo build importer ee"
+	@echo "make test        every gate: lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest demo build importer ee"
+	@echo "make faults      the fault and bad-input suites against the lab (tests/faults, tests/badinput; tests/faults/README.md)"
 	@echo "make integration LAB_RELEASE=13.5   a gate against another lab release profile (11.0, 13.5, 14.1, 16.0)"
 	@echo "make venv        .venv (Python 3.12, pinned tools) and .venv-219 (Python 3.11, ansible-core 2.19)"
 	@echo "make deps        ansible.netcommon + ansible.utils from the PyPI ansible wheel into $(BUILD)/collections"
@@ -171,6 +172,13 @@ integration: $(GATE_DEPS)
 # The same suites against the oldest release profile (before DANE, ":>" prompts and paging inside dialogues).
 integration-oldest: $(GATE_DEPS)
 	@$(MAKE) --no-print-directory integration GATE_DEPS= LAB_RELEASE=$(OLDEST_RELEASE)
+
+# The fault suite (every fault the lab injects, a drop at every line of a write and its commit, a secrets sweep of
+# the site play at -vvv --diff) and the bad-input suite (a table of bad values for every module and the roles):
+# real ansible-playbook runs against the lab, like `integration` (tests/faults/README.md).
+faults: $(GATE_DEPS)
+	@cd $(TREE) && rc=0; $(RUN_ENV) python -m pytest tests/faults tests/badinput -q -p no:cacheprovider -n 2 --dist loadfile || rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "faults: pytest collected no tests (exit 5)"; fi; exit $$rc
 
 molecule-oldest: $(GATE_DEPS)
 	@$(MAKE) --no-print-directory molecule GATE_DEPS= LAB_RELEASE=$(OLDEST_RELEASE)

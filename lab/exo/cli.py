@@ -276,7 +276,8 @@ def cmd_fault(args):
     faults = ExoStore(args.state_dir).update_faults(
         clear=args.clear, http_429=args.http_429, http_500=args.http_500, http_503=args.http_503,
         http_403_nul=args.http_403_nul, concurrency=args.concurrency, retry_after=args.retry_after,
-        latency=args.latency)
+        latency=args.latency, bad_body=args.bad_body, drop=args.drop, write_http_500=args.write_http_500,
+        lost_answer=args.lost_answer)
     print("faults: " + (json.dumps(faults, sort_keys=True) if faults else "none"))
     return 0
 
@@ -381,6 +382,15 @@ def build_parser(prog="python -m lab exo"):
     fault.add_argument("--concurrency", type=int, default=None,
                        help="answer the next N calls with the 'maximum number of concurrent requests' error")
     fault.add_argument("--latency", type=float, default=None, help="seconds to wait before each answer (0 = off)")
+    # the fault suite's kinds (tests/faults; store.CALL_FAULT_KEYS, store.WRITE_FAULT_KEYS)
+    fault.add_argument("--bad-body", type=int, default=None,
+                       help="answer the next N calls with HTTP 200 and a body that is not JSON (cmdlet not run)")
+    fault.add_argument("--drop", type=int, default=None,
+                       help="close the connection of the next N calls without an answer (cmdlet not run)")
+    fault.add_argument("--write-http-500", type=int, default=None,
+                       help="answer the next N write cmdlets with 500 (not run); reads pass")
+    fault.add_argument("--lost-answer", type=int, default=None,
+                       help="run the next N write cmdlets, then close the connection without an answer")
     fault.add_argument("--clear", action="store_true", help="remove all faults first")
     host = add("smarthost", cmd_smarthost, "map a smart host name for Validate-OutboundConnector")
     host.add_argument("name")

@@ -13,6 +13,7 @@ import http.server
 import json
 import logging
 import secrets
+import socket
 import ssl
 import threading
 import time
@@ -20,7 +21,7 @@ import urllib.parse
 import uuid
 
 from . import jwt, pki, smtp, tenant as tenant_mod
-from .store import ExoStore
+from .store import CALL_FAULT_KEYS, WRITE_FAULT_KEYS, ExoStore
 
 LOG = logging.getLogger("lab.exo")
 
@@ -319,6 +320,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if fault:
             self.lab.store.count(faults_served=1)
             return self._fault(fault, retry_after)
+        call_fault = self.lab.store.take_fault_of(CALL_FAULT_KEYS)
+        if call_fault:
+            self.lab.store.count(faults_served=1)
+            return self._call_fault(call_fault)
         if "$skiptoken" in query:
             return self._cmdlet_error(tenant_mod.CmdletError(
                 tenant_mod.T_PAGING, "Expired or Invalid pagination request. Default Expiry time is 00:30:00"))
@@ -333,6 +338,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._reply(400, {"error": {"code": "BadRequest", "message": "The request body isn't a valid "
                                                "InvokeCommand request: {\"CmdletInput\": {\"CmdletName\": ..., "
                                                "\"Parameters\": {...}}}."}})
+        write_fault = self.lab.store.take_fault_of(WRITE_FAULT_KEYS) if is_write else None
+        if write_fault == "write_http_500":
+            self.lab.store.count(faults_served=1)
+            return self._fault("http_500", None)
         try:
             if name == "Validate-OutboundConnector":
                 records, warnings = self._validate(bound)
@@ -346,6 +355,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             LOG.exception("%s failed", name)
             return self._reply(500, {"error": {"code": "InternalServerError", "message": f"lab error: {exc!r}"}})
         self.lab.store.count(cmdlet=name, **({"writes": 1} if is_write else {"reads": 1}))
+        if write_fault == "lost_answer":
+            self.lab.store.count(faults_served=1)
+            return self._drop()
         base = self.lab.base_url
         body = {"@odata.context": f"{base}/adminapi/beta/{segment}/$metadata#Collection(Exchange.GenericHashTable)",
                 "adminapi.warnings@odata.type": "#Collection(String)", "@adminapi.warnings": warnings,
@@ -402,6 +414,22 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return self._reply(400, {"error": {"code": "BadRequest", "message": "You have reached the maximum number of "
                                            "concurrent requests per tenant. Please wait and try again."}},
                            headers=headers)
+
+    # -- faults of the fault suite (store.CALL_FAULT_KEYS, store.WRITE_FAULT_KEYS) -------------------------
+    def _call_fault(self, fault):
+        if fault == "bad_body":
+            # what a proxy or a load balancer in front of the service may answer
+            return self._reply(200, "<html><body>Request accepted by the proxy</body></html>",
+                               content_type="text/html")
+        return self._drop()
+
+    def _drop(self):
+        """Close the connection without an answer (the client sees the connection end before a status line)."""
+        self.close_connection = True
+        try:
+            self.connection.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
 
 
 class ExoHTTPServer(http.server.ThreadingHTTPServer):

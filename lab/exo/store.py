@@ -33,6 +33,12 @@ COUNTER_NAMES = ("http_requests", "token_requests", "token_failures", "invoke_ca
                  "smtp_messages")
 
 FAULT_QUEUE_KEYS = ("http_429", "http_500", "http_503", "http_403_nul", "concurrency")
+# Faults of the fault suite (tests/faults), taken after the queue above: what happens to the request itself.
+# bad_body / drop: the next N calls get HTTP 200 with a body that is not JSON / a closed connection and no answer
+# (the cmdlet is not run). write_http_500 / lost_answer: the next N WRITE cmdlets get HTTP 500 (not run) / are run,
+# and then the connection is closed without an answer (the change is made, the client never learns it).
+CALL_FAULT_KEYS = ("bad_body", "drop")
+WRITE_FAULT_KEYS = ("write_http_500", "lost_answer")
 
 
 def read_json(path, default):
@@ -225,6 +231,20 @@ class ExoStore:
                     write_json_atomic(self.file(FAULTS_FILE), faults)
                     return key, faults.get("retry_after")
             return None, None
+
+    def take_fault_of(self, keys):
+        """The first fault of ``keys`` (CALL_FAULT_KEYS or WRITE_FAULT_KEYS) with calls left, one call used up; or
+        None."""
+        with self.locked():
+            faults = self.faults()
+            for key in keys:
+                if faults.get(key, 0) > 0:
+                    faults[key] -= 1
+                    if faults[key] <= 0:
+                        faults.pop(key)
+                    write_json_atomic(self.file(FAULTS_FILE), faults)
+                    return key
+            return None
 
     # -- runtime ---------------------------------------------------------------------------
     def runtime(self):

@@ -61,6 +61,8 @@ def run(module):
     try:
         message_filters.check_secret_headers(module.params.get("secret_headers"))
         mode = validate_cluster_mode(module.params["cluster_mode"])
+        if not dest or not dest.strip():
+            raise ValueError("dest: is empty; give the directory the backup is written to")
         if os.path.exists(dest) and not os.path.isdir(dest):
             raise ValueError("dest: %s exists and is not a directory" % dest)
         client = EsaClient(module)

@@ -36,6 +36,7 @@ ARGUMENT_SPEC = dict(
 def run(module):
     try:
         inputs.check_params(dict(comment=module.params["comment"]))
+        runner.check_timeouts(module.params)
     except ValueError as exc:
         module.fail_json(msg="esa_commit: %s" % exc)
     try:

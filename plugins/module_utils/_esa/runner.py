@@ -62,6 +62,24 @@ def required_if():
     return [("state", "parsed", ("running_config",)), ("state", "rendered", ("config",))]
 
 
+def check_timeouts(params):
+    """``commit_timeout`` and ``lock_timeout`` are positive numbers of seconds (ValueError naming the option)."""
+    for name in ("commit_timeout", "lock_timeout"):
+        value = params.get(name)
+        if value is not None and value < 1:
+            raise ValueError("%s: %r must be a number of seconds, 1 or more" % (name, value))
+
+
+def check_planned_filters(params):
+    """``planned_filters`` (the relay guard's view of filters an earlier task adds) follow the filters' own rules."""
+    from ansible_collections.mailops.secure_email.plugins.module_utils._esa import message_filters
+    for index, entry in enumerate(params.get("planned_filters") or []):
+        try:
+            message_filters.normalise_entry(entry, index)
+        except ValueError as exc:
+            raise ValueError(str(exc).replace("config[", "planned_filters[", 1))
+
+
 def pending_facts(session, pending):
     return {PENDING_FACT_PREFIX + session: list(pending)} if session else {}
 
@@ -214,6 +232,8 @@ def _run(module, kind, params):
             raise Failure("%s: running_config: %s" % (kind.title, exc))
     try:
         inputs.check_params(params)
+        check_timeouts(params)
+        check_planned_filters(params)
     except ValueError as exc:
         raise Failure("%s: %s" % (kind.title, exc))
     want = _want(kind, params)

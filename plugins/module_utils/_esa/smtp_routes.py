@@ -96,7 +96,8 @@ def normalise_destination(dest, field="destinations"):
     if _is_ip(bare):
         if ":" in bare and port is not None:
             raise RouteError("%s: an IPv6 destination (%s) cannot take a port" % (field, host))
-    elif not HOSTNAME_RE.match(bare):
+    elif bare != host or not HOSTNAME_RE.match(bare) or bare.rstrip(".").rsplit(".", 1)[-1].isdigit():
+        # a bracketed host must be an IP address; a name's last label is never all digits (192.0.2.300)
         raise RouteError("%s.host: %r is not a valid hostname or IP address" % (field, host))
     else:
         host = host.lower()
