@@ -23,11 +23,11 @@ extends_documentation_fragment:
   - mailops.secure_email._exo.read_attributes
 options:
   sender_address:
-    description: Sender addresses.
+    description: Sender addresses (C(*@contoso.com) for a whole domain).
     type: list
     elements: str
   recipient_address:
-    description: Recipient addresses.
+    description: Recipient addresses (C(*@contoso.com) for a whole domain).
     type: list
     elements: str
   message_id:
@@ -35,7 +35,9 @@ options:
     type: list
     elements: str
   status:
-    description: Delivery status values such as C(Delivered), C(Failed), C(FilteredAsSpam), C(Quarantined).
+    description:
+      - Delivery status values (any case) - C(None), C(GettingStatus), C(Failed), C(Pending), C(Delivered),
+        C(Expanded), C(Quarantined), C(FilteredAsSpam).
     type: list
     elements: str
   subject:
@@ -53,7 +55,7 @@ options:
     description: End of the window (ISO 8601); default now.
     type: str
   hours:
-    description: The window length when O(start_date) is not set.
+    description: The window length when O(start_date) is not set, 1 to 2160 (90 days).
     type: int
     default: 48
   page_size:

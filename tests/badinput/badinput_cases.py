@@ -455,33 +455,6 @@ role_case("port-high", "dns_cutover", "main", "m365_tenants", "dns_cutover_port"
 # failure with its reason; the mark is strict, so a case that starts to pass fails the suite until its line here is
 # removed. Keep this list short and in the issue tracker: it is a list of bugs, not of exemptions.
 KNOWN_DEFECTS = {
-    "exo_inbound_connector:name-lf": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_inbound_connector:name-nul": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_inbound_connector:comment-cr": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_inbound_connector:max-retries-negative": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_outbound_connector:name-etx": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_outbound_connector:comment-lf": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_outbound_connector:tls-domain-space": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_outbound_connector:validation-recipient-garbage": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_transport_rule:name-lf": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_transport_rule:comments-nul": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_transport_rule:set-header-value-crlf": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_transport_rule:sender-domain-space": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_transport_rule:from-address-garbage": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_transport_rule:prepend-subject-lf": "Exchange modules accept control characters or write before refusing (issue 15 follow-up)",
-    "exo_outbound_connector:validate-recipient-garbage": "exo_outbound_connector validates validate.recipients only after writing the connector",
-    "exo_outbound_connector:validate-recipients-empty": "exo_outbound_connector validates validate.recipients only after writing the connector",
-    "exo_inbound_connector:certificate-name-space": "the error names the Exchange parameter, not the module option",
-    "exo_transport_rule:header-match-bad-regex": "the error names the Exchange parameter, not the module option",
-    "exo_transport_rule:route-connector-cr": "the error names the Exchange parameter, not the module option",
-    "exo_inbound_connector:timeout-negative": "not validated, or the message does not name the option",
-    "exo_inbound_connector:base-url-garbage": "not validated, or the message does not name the option",
-    "exo_info:retry-delay-negative": "not validated, or the message does not name the option",
-    "exo_message_trace:hours-zero": "not validated, or the message does not name the option",
-    "exo_message_trace:hours-too-far": "not validated, or the message does not name the option",
-    "exo_message_trace:recipient-garbage": "not validated, or the message does not name the option",
-    "exo_message_trace:sender-lf": "not validated, or the message does not name the option",
-    "exo_message_trace:status-unknown": "not validated, or the message does not name the option",
 }
 
 

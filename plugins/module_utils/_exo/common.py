@@ -17,6 +17,7 @@ from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import client as exo_client
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import errors
+from ansible_collections.mailops.secure_email.plugins.module_utils._exo import inputs
 
 
 def connection_argument_spec():
@@ -51,10 +52,15 @@ MUTUALLY_EXCLUSIVE = [("certificate_path", "certificate_content")]
 
 
 class ExoModule(object):
-    """Wraps an AnsibleModule: builds the client, turns ExoError into fail_json with the real message."""
+    """Wraps an AnsibleModule: builds the client, turns ExoError into fail_json with the real message.
 
-    def __init__(self, module):
+    Before anything else (no request is made before), every string option is checked for control characters,
+    the connection options are checked, and then ``validate(params)`` (the module's own checks that need no
+    tenant data; a list of error texts naming the fields) runs."""
+
+    def __init__(self, module, validate=None):
         self.module = module
+        check_inputs(module, validate)
         if not exo_client.HAS_REQUESTS:
             module.fail_json(msg=missing_required_lib("requests"), exception=exo_client.REQUESTS_IMPORT_ERROR)
         if not exo_client.HAS_MSAL:
@@ -99,6 +105,18 @@ class ExoModule(object):
         except errors.ExoError as exc:
             extra = dict((k, v) for k, v in exc.to_dict().items() if v is not None)
             self.fail(exc.message, error_class=type(exc).__name__, **extra)
+
+
+def check_inputs(module, validate=None):
+    """fail_json naming every bad option, before any request (the values are never repeated for control
+    characters: they may be secrets)."""
+    found = inputs.control_problems(module.params)
+    if not found:  # the specific checks may repeat values; never one holding a control character
+        found = inputs.connection_problems(module.params)
+        if validate is not None:
+            found += validate(module.params)
+    if found:
+        module.fail_json(msg=validation_error(found).message, error_class="ExoValidationError")
 
 
 def validation_error(field_errors):

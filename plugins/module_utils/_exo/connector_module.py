@@ -49,7 +49,8 @@ def _run(module, kind, extra=None):
         return _parsed(module, kind)
     if module.params.get("running_config") is not None:
         module.fail_json(msg="running_config: used only with state=parsed (state is %s)" % module.params["state"])
-    ExoModule(module).run(lambda exo: connectors.ensure(exo, kind, extra))
+    ExoModule(module, lambda params: connectors.precheck(kind, params)).run(
+        lambda exo: connectors.ensure(exo, kind, extra))
 
 
 def run_inbound(module):

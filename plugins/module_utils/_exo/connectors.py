@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import datetime
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._exo import errors
+from ansible_collections.mailops.secure_email.plugins.module_utils._exo import errors, inputs
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import normalise as n
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.common import find_by_name, validation_error
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.normalise import Field
@@ -101,6 +101,39 @@ def options(kind):
         else:
             spec[field.option] = dict(type={"bool": "bool", "int": "int"}.get(field.kind, "str"))
     return spec
+
+
+def _certificate_name_problem(field, value):
+    """A certificate's domain name (mail.contoso.com, *.contoso.com) or Exchange's '<I>issuer<S>subject' form; an
+    empty value clears the option."""
+    if n.is_empty(value):
+        return None
+    text = value.strip()
+    if text.startswith("<I>") or text.startswith("<S>"):
+        return None
+    try:
+        n.check_domain(field, text, allow_star=False)
+    except ValueError as exc:
+        return str(exc)
+    if text != value:
+        return "%s: %r has leading or trailing spaces" % (field, value)
+    return None
+
+
+def precheck(kind, params):
+    """The checks that need nothing from the tenant, run before any request (ExoModule): error texts naming the
+    option."""
+    found = []
+    if kind.name == "inbound":
+        found.append(_certificate_name_problem("tls_sender_certificate_name",
+                                               params.get("tls_sender_certificate_name")))
+    else:
+        found.append(_certificate_name_problem("tls_domain", params.get("tls_domain")))
+        found += inputs.address_problems("validation_recipients", params.get("validation_recipients"))
+        spec = params.get("validate")
+        if spec is not None and params.get("state") == "present":
+            found += inputs.address_problems("validate.recipients", spec.get("recipients"), required=True)
+    return [f for f in found if f]
 
 
 def _effective(desired, current, option, default=None):

@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._exo import info
+from ansible_collections.mailops.secure_email.plugins.module_utils._exo import info, inputs
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.common import MUTUALLY_EXCLUSIVE, ExoModule, argument_spec
 
 
@@ -43,4 +43,4 @@ def run_info(module):
 
 
 def run_trace(module):
-    ExoModule(module).run(info.trace)
+    ExoModule(module, inputs.trace_problems).run(info.trace)

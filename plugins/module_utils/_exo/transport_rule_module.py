@@ -25,4 +25,4 @@ def rule_spec():
 
 
 def run(module):
-    ExoModule(module).run(transport_rules.ensure)
+    ExoModule(module, transport_rules.precheck).run(transport_rules.ensure)

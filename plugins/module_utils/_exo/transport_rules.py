@@ -11,7 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._exo import errors
+from ansible_collections.mailops.secure_email.plugins.module_utils._exo import errors, inputs
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import normalise as n
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.common import find_by_name, validation_error
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.normalise import Field
@@ -94,6 +94,32 @@ def options():
         else:
             spec[field.option] = dict(type={"bool": "bool", "int": "int"}.get(field.kind, "str"))
     return spec
+
+
+DOMAIN_OPTIONS = ("sender_domain_is", "recipient_domain_is", "except_if_sender_domain_is")
+ADDRESS_OPTIONS = ("from_addresses",)
+PATTERN_OPTIONS = ("header_matches_patterns", "except_if_header_matches_patterns")
+
+
+def precheck(params):
+    """The checks that need nothing from the tenant, run before any request (ExoModule): error texts naming the
+    option. Patterns are never repeated (they may match a secret header)."""
+    found = []
+    for option in DOMAIN_OPTIONS:
+        for index, value in enumerate(params.get(option) or []):
+            try:
+                n.check_domain("%s[%d]" % (option, index), value, allow_star=False)
+            except ValueError as exc:
+                found.append(str(exc))
+    for option in ADDRESS_OPTIONS:
+        found += inputs.address_problems(option, params.get(option))
+    for option in PATTERN_OPTIONS:
+        for index, value in enumerate(params.get(option) or []):
+            try:
+                inputs.check_regex("%s[%d]" % (option, index), value)
+            except ValueError as exc:
+                found.append(str(exc))
+    return found
 
 
 def _has(values, option):
