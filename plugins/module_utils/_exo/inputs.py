@@ -103,7 +103,8 @@ def connection_problems(params):
             try:
                 parsed = urlparse(url)
                 ok = parsed.scheme in ("http", "https") and bool(parsed.hostname)
-                parsed.port  # pylint: disable=pointless-statement  (ValueError on a bad port)
+                # reading the port raises ValueError on a bad one
+                parsed.port  # pylint: disable=pointless-statement
             except ValueError:
                 ok = False
             if not ok:

@@ -483,7 +483,7 @@ def test_property_arbitrary_text_fails_only_with_the_filter_error(text, allow_re
 def mutated_letters(draw):
     values, region = draw(generated_values())
     lines = render_letter(values).split("\n")
-    for _ in range(draw(st.integers(1, 6))):
+    for dummy in range(draw(st.integers(1, 6))):
         op = draw(st.sampled_from(["delete", "duplicate", "swap", "insert", "mark", "chop", "truncate"]))
         at = draw(st.integers(0, max(len(lines) - 1, 0)))
         if not lines:
