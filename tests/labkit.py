@@ -33,6 +33,8 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 try:
     from urllib.request import urlopen
 except ImportError:  # pragma: no cover - Python 2 is not a controller Python
@@ -361,3 +363,13 @@ def failure_text(record):
     if isinstance(failed, dict):
         parts.append(failure_text(dict(result=failed)))
     return "\n".join(p for p in parts if p)
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory):
+    """One lab per pytest process (xdist worker), shared by tests/faults and tests/badinput."""
+    lab = shared_lab(tmp_path_factory)
+    try:
+        yield lab
+    finally:
+        release_lab()

@@ -14,19 +14,8 @@ __metaclass__ = type
 import os
 import sys
 
-import pytest
-
 TESTS = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if TESTS not in sys.path:
     sys.path.insert(0, TESTS)
 
-import labkit  # noqa: E402  pylint: disable=wrong-import-position,import-error
-
-
-@pytest.fixture(scope="session")
-def lab_server(tmp_path_factory):
-    lab = labkit.shared_lab(tmp_path_factory)
-    try:
-        yield lab
-    finally:
-        labkit.release_lab()
+from labkit import lab_server  # noqa: E402,F401  pylint: disable=wrong-import-position,import-error,unused-import

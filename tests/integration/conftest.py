@@ -128,8 +128,8 @@ def cluster_playbook(cluster_lab, tmp_path):
     return _runner(cluster_lab, tmp_path)
 
 
-def _runner(lab, tmp_path):
-    """Run a playbook from tests/integration/playbooks against the lab."""
+def playbook_env(tmp_path, **extra):
+    """The environment of an ansible-playbook run against the lab (results recorded by result_recorder)."""
     env = dict(os.environ)
     env.update(
         ANSIBLE_COLLECTIONS_PATH=_collections_path(),
@@ -141,6 +141,13 @@ def _runner(lab, tmp_path):
         ANSIBLE_PERSISTENT_COMMAND_TIMEOUT="60",
         ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
     )
+    env.update(extra)
+    return env
+
+
+def _runner(lab, tmp_path):
+    """Run a playbook from tests/integration/playbooks against the lab."""
+    env = playbook_env(tmp_path)
     counter = [0]
 
     def run(name, extra_vars=None, check=False, diff=False, expect_rc=0, args=()):

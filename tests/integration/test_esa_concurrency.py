@@ -20,24 +20,12 @@ import subprocess
 import sys
 import time
 
-from conftest import HERE, PLAYBOOKS, _collections_path
+from conftest import PLAYBOOKS, playbook_env
 
 
 def _env(tmp_path, name, **extra):
-    env = dict(os.environ)
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=_collections_path(),
-        ANSIBLE_CALLBACK_PLUGINS=os.path.join(HERE, "callback_plugins"),
-        ANSIBLE_CALLBACKS_ENABLED="result_recorder",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_RETRY_FILES_ENABLED="0",
-        ANSIBLE_PERSISTENT_COMMAND_TIMEOUT="60",
-        # both runs share the controller's temporary directory, and so the lock directory
-        ANSIBLE_LOCAL_TEMP=str(tmp_path / "ansible-tmp"),
-        RESULT_RECORDER_FILE=str(tmp_path / ("results-%s.jsonl" % name)),
-    )
-    env.update(extra)
-    return env
+    # both runs share the controller's temporary directory (ANSIBLE_LOCAL_TEMP), and so the lock directory
+    return playbook_env(tmp_path, RESULT_RECORDER_FILE=str(tmp_path / ("results-%s.jsonl" % name)), **extra)
 
 
 def _start(lab, tmp_path, name, extra_vars, **env):
