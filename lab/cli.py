@@ -486,6 +486,10 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["exo"]:  # python -m lab exo ... (lab/exo/cli.py: reset, fault, seed, smarthost, app, ...)
         return exo_cli.main(argv[1:])
+    if argv[:1] == ["msp"]:  # python -m lab msp up|down|status (lab/msp.py: K tenants, M gateways)
+        from . import msp
+
+        return msp.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "cluster", None) and not args.cluster_machines:
