@@ -36,14 +36,29 @@ extends_documentation_fragment:
   - mailops.secure_email._exo.write_attributes
 options:
   name:
-    description: The rule name (at most 64 characters), matched case-insensitively.
+    description: The rule name (at most 64 characters), matched case-insensitively. Required unless O(state=parsed).
     type: str
-    required: true
   state:
-    description: V(present) creates or updates the rule, V(absent) removes it.
+    description:
+      - V(present) creates or updates the rule, V(absent) removes it.
+      - V(parsed) turns O(running_config), an export of existing rules, into this module's options in RV(parsed),
+        without connecting to Exchange.
     type: str
-    choices: [present, absent]
+    choices: [present, absent, parsed]
     default: present
+  running_config:
+    description:
+      - With O(state=parsed), the export to read - JSON text or the decoded data. Accepted are the records of the
+        REST gateway (one record, a list, or the whole answer, which holds them in C(value)) and the output of
+        C(Get-TransportRule | ConvertTo-Json) in Windows PowerShell 5.1 or PowerShell 7 - dates as C(/Date) values
+        (milliseconds since 1970) or ISO 8601, arrays written as an object with C(value) and C(Count), a leading
+        byte-order mark.
+      - C(State) becomes O(enabled) and C(Priority) O(priority). Enumerations must be names (for example
+        C(Enforce)); a number is refused naming the property. Every problem names the record, the property and the
+        option.
+      - Secrets are left out of RV(parsed) and named in RV(omitted_secrets) - the value a rule sets in a header,
+        and the patterns or words of a condition on the rule's own header or on C(X-OUTBOUND-AUTH).
+    type: raw
   enabled:
     description: Whether the rule is on (C(State) Enabled). New rules are on unless this is V(false).
     type: bool
@@ -185,6 +200,12 @@ options:
 """
 
 EXAMPLES = r"""
+- name: An export of the tenant's rules (Get-TransportRule | ConvertTo-Json) as module options
+  mailops.secure_email.exo_transport_rule:
+    state: parsed
+    running_config: "{{ lookup('ansible.builtin.file', 'transport-rules.json') }}"
+  register: exported
+
 - name: Outbound to the gateway with the shared secret header (guide step S11)
   mailops.secure_email.exo_transport_rule:
     name: Outbound to Cisco CES
@@ -208,6 +229,22 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+parsed:
+  description:
+    - The rules of O(running_config), each with C(name), C(enabled), C(priority) and the options the export holds
+      (empty lists and strings included, so they are managed too), secrets left out.
+  returned: when O(state=parsed)
+  type: list
+  elements: dict
+  sample: [{"name": "Route outbound through Cisco CES", "enabled": true, "priority": 0, "mode": "Enforce",
+            "from_scope": "InOrganization", "sent_to_scope": "NotInOrganization", "set_header_name": "X-OUTBOUND-AUTH",
+            "route_message_outbound_connector": "Outbound to Cisco CES"}]
+omitted_secrets:
+  description: The options left out of RV(parsed) because they hold secrets, as C(running_config[i] (name).option).
+  returned: when O(state=parsed)
+  type: list
+  elements: str
+  sample: ["running_config[0] (Route outbound through Cisco CES).set_header_value"]
 rule:
   description: The rule after the task, normalised (option names, C(enabled), C(priority)); secrets masked.
   returned: always

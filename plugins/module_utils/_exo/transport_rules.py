@@ -316,3 +316,55 @@ def _ensure(exo, secrets):
     result["changes"] = sorted(list(changes) + (["enabled"] if toggle else []) + (["priority"] if move else []))
     result["rule"] = shown(record, headers) if record is not None else after
     return _exit(exo, secrets, result)
+
+
+# -- state=parsed ------------------------------------------------------------------------------------------------
+def parse(running_config):
+    """state=parsed: [{name, option: value, ...}] of every rule of an export - the records of the REST gateway, or
+    PowerShell's ``Get-TransportRule | ConvertTo-Json`` (/Date(ms)/ dates, ETS-wrapped arrays, enum names); with
+    ``enabled`` from State and ``priority`` from Priority. A header value set by a rule is a secret: it is left out,
+    and its option named in ``omitted`` (give it from your vault). Raises ExoValidationError naming the record, the
+    property and the option of every problem."""
+    records = n.export_records(running_config)
+    parsed, omitted, problems = [], [], []
+    for index, record in enumerate(records):
+        where = "running_config[%d]" % index
+        if not isinstance(record, dict):
+            problems.append("%s: %s, not a transport rule record (an object)" % (where, n.describe(record)))
+            continue
+        keys = dict((str(k).lower(), k) for k in record)
+        name = record.get(keys["name"]) if "name" in keys else None
+        if not isinstance(name, str) or not name.strip():
+            problems.append("%s.Name: %s; every rule record has its name in Name" % (
+                where, "missing" if "name" not in keys else n.describe(name) + " is not a name"))
+            continue
+        label = "%s (%s)" % (where, name)
+        if not any(key in keys for key in ("priority", "state", "mode")):
+            problems.append("%s: none of the properties of a transport rule (Priority, State, Mode); give the output"
+                            " of Get-TransportRule" % label)
+            continue
+        values, errs = n.parse_record(FIELDS, record, label)
+        problems.extend(errs)
+        entry = dict(name=name)
+        state = n.unwrap(record.get(keys.get("state"))) if "state" in keys else None
+        if state is not None:
+            if str(state).lower() not in ("enabled", "disabled"):
+                problems.append("%s.State (option enabled): %s is not Enabled or Disabled" % (label, n.describe(state)))
+            else:
+                entry["enabled"] = str(state).lower() == "enabled"
+        if "priority" in keys:
+            try:
+                entry["priority"] = n.parse_value(Field("priority", "Priority", "int"), record[keys["priority"]])
+            except n.ParseProblem as exc:
+                problems.append("%s.Priority (option priority): %s" % (label, exc.text))
+        secret_headers = set(h.lower() for h in (SECRET_HEADER, values.get("set_header_name") or "") if h)
+        secret_options = ["set_header_value"] + [pattern for header, pattern in SECRET_CONDITIONS
+                                                 if (values.get(header) or "").lower() in secret_headers]
+        for option in secret_options:
+            if values.pop(option, None) not in (None, "", []):
+                omitted.append("%s.%s" % (label, option))
+        entry.update(values)
+        parsed.append(entry)
+    if problems:
+        raise errors.ExoValidationError("running_config could not be parsed: " + "; ".join(problems))
+    return parsed, omitted
