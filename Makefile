@@ -51,7 +51,7 @@ RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLE
 
 .PHONY: help venv venv-main venv-219 lock deps tree shim bind prep test demo lab-up lab-down clean \
         lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest \
-        build importer ee
+        build importer offline-install ee
 
 help:
 	@echo "make demo        the whole guide in the lab: plan, converge, audit, re-run (changed=0), rollback, summary"
@@ -206,6 +206,14 @@ importer: $(GATE_DEPS) $(if $(GATE_DEPS),build)
 	    | tee $(LOGS)/importer.raw
 	@echo "importer: $$(grep -c '^WARNING' $(LOGS)/importer.raw || true) warning(s) (shown on Galaxy, not fatal)"
 	@if grep -q '^ERROR' $(LOGS)/importer.raw; then echo "importer: errors reported"; exit 1; fi
+
+# The offline install path of docs/install-offline.md in a clean consumer project (no Galaxy): the dependencies
+# from the PyPI ansible wheel, the built tarball, then a module and a role of the installed copy against the lab.
+offline-install: $(GATE_DEPS) $(if $(GATE_DEPS),build)
+	@tarball=$$(ls $(DIST)/mailops-secure_email-*.tar.gz 2>/dev/null | head -1); \
+	  if [ -z "$$tarball" ]; then echo "offline-install: no tarball in $(DIST); run 'make build' first"; exit 1; fi; \
+	  $(RUN_ENV) bash .ci/offline_install.sh "$$tarball" "$$(ls $(WHEELS)/ansible-$(ANSIBLE_PKG)-*.whl | head -1)" \
+	    $(CURDIR)/$(BUILD)/offline
 
 # meta/execution-environment.yml is collection metadata: ansible-builder reads it when our
 # collection is installed into an EE, with paths relative to the COLLECTION ROOT. (Given to
