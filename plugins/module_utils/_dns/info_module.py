@@ -99,30 +99,15 @@ def _reason(exc):
 
 
 def analyse_spf(domain, txt_values, ttl, lookup, params):
-    found = [value for value in txt_values if spf_lib.is_spf(value)]
-    result = dict(record=None, ttl=ttl, records_found=len(found), valid=False, terms=[], all=None, redirect=None,
-                  lookups=0, lookup_limit=spf_lib.LOOKUP_LIMIT, lookups_exact=True, over_limit=False,
-                  void_lookups=0, includes=None, unresolved=[], errors=[],
-                  gateway_mechanism=params.get("gateway_mechanism"), gateway_mechanism_present=None)
-    if len(found) != 1:
-        return result
-    record = found[0]
-    parsed = spf_lib.parse(record)
-    result.update(record=record, valid=parsed["valid"], all=parsed["all"], redirect=parsed["redirect"],
-                  errors=list(parsed["errors"]),
-                  terms=[dict((k, v) for k, v in term.items()) for term in parsed["terms"]])
+    """The spf result of a domain (see spf.analyse): nested includes resolved through ``lookup`` unless
+    resolve_includes is false."""
     if params["resolve_includes"]:
-        counted = spf_lib.count_lookups(record, lookup.txt, domain)
+        resolve_txt = lookup.txt
     else:
-        def unresolved(name):
+        def resolve_txt(name):
             raise LookupError("%s: not resolved (resolve_includes=false)" % name)
-        counted = spf_lib.count_lookups(record, unresolved, domain)
-    result.update(lookups=counted["lookups"], lookups_exact=counted["exact"], void_lookups=counted["void"],
-                  includes=counted["tree"]["children"], unresolved=counted["unresolved"],
-                  over_limit=counted["lookups"] > spf_lib.LOOKUP_LIMIT)
-    result["errors"] += [error for error in counted["errors"] if error not in result["errors"]]
-    if params.get("gateway_mechanism"):
-        result["gateway_mechanism_present"] = spf_lib.has_mechanism(record, params["gateway_mechanism"])
+    result = spf_lib.analyse(txt_values, resolve_txt, domain, params.get("gateway_mechanism"))
+    result["ttl"] = ttl
     return result
 
 

@@ -58,3 +58,36 @@ def test_spf_parse():
     parsed = spf_parse("v=spf1 include:spf.protection.outlook.com %s -all" % GATEWAY)
     assert parsed["valid"] and parsed["all"] == "fail" and parsed["lookups"] == 2
     assert [t["name"] for t in parsed["terms"]] == ["include", "exists", "all"]
+
+
+# -- issue 13: text copied from dig, evaluation stops at 'all', findings, the gateway term -------------------------
+DIG = 'example.com.\t3600\tIN\tTXT\t"v=spf1 include:spf.protection.outlook.com " "-all"'
+
+
+def test_text_copied_from_dig():
+    assert spf_parse(DIG)["record"] == M365
+    assert spf_parse('"v=spf1 include:spf.protection.outlook.com " "-all"')["valid"]
+    assert spf_merge(DIG, GATEWAY) == "v=spf1 include:spf.protection.outlook.com %s -all" % GATEWAY
+    assert spf_merge(["site-verification=1", DIG], GATEWAY).endswith("%s -all" % GATEWAY)
+
+
+def test_terms_after_all_are_a_finding_not_an_error():
+    parsed = spf_parse("v=spf1 -all include:spf.protection.outlook.com")
+    assert parsed["valid"] and parsed["lookups"] == 0 and parsed["errors"] == []
+    assert [f["code"] for f in parsed["findings"]] == ["spf_terms_after_all"]
+
+
+def test_spf_parse_judges_the_gateway_term():
+    parsed = spf_parse("v=spf1 include:spf.protection.outlook.com -all %s" % GATEWAY, gateway_mechanism=GATEWAY)
+    assert parsed["gateway_mechanism_present"] is True and parsed["gateway_effective"] is False
+    assert "spf_gateway_unreachable" in [f["code"] for f in parsed["findings"]]
+    merged = spf_merge("v=spf1 include:spf.protection.outlook.com -all %s" % GATEWAY, GATEWAY)
+    assert spf_parse(merged, GATEWAY)["gateway_effective"] is True
+
+
+@pytest.mark.parametrize("value", ['"v=spf1 -all', b"\xff", 3, None, {"a": 1}])
+def test_odd_input_fails_cleanly(value):
+    with pytest.raises(AnsibleFilterError):
+        spf_parse(value)
+    with pytest.raises(AnsibleFilterError):
+        spf_merge(value, GATEWAY)

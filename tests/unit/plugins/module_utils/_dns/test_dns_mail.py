@@ -25,7 +25,14 @@ from ansible_collections.mailops.secure_email.plugins.module_utils._dns import m
     ("aspmx.l.google.com", "other"),
     ("mx.example.com", "other"),
     ("notiphmx.com", "other"),
-    ("", "other"),
+    ("", "invalid"),
+    # issue 13: valid names in other shapes (an invalid name is never a gateway: test_dns_mx_analysis.py)
+    ("Esa2.hc97-1.c3s2.IPHMX.com", "cisco_gateway"),
+    ("contoso-example.o-v1.mx.microsoft", "exchange_online"),
+    ("xn--bcher-kva-example.mail.protection.outlook.com", "exchange_online"),
+    (u"mx.b\u00fccher.example", "other"),
+    ("1mx.example.net", "other"),
+    ("mx1..iphmx.com", "invalid"),
 ])
 def test_classify_mx_host(host, provider):
     assert mail.classify_mx_host(host) == provider

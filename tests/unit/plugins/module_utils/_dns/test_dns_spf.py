@@ -75,8 +75,10 @@ RECORDS = [
     ("V=SPF1 Include:SPF.Protection.Outlook.com -ALL", 2, True, True),
     ("v=spf1 mx -all exp=explain._spf.%{d}", 1, True, True),
     ("v=spf1 exists:%{x}.example.com -all", 0, True, False),
-    ("v=spf1 redirect=spf.example.org redirect=spf.example.org", 10, True, False),
-    ("v=spf1 -all include:spf.protection.outlook.com", 2, True, False),
+    # A second redirect= is a syntax error; only the first one would be followed.
+    ("v=spf1 redirect=spf.example.org redirect=spf.example.org", 5, True, False),
+    # Terms after 'all' are never evaluated (RFC 7208 5.1): no lookup, and not an error (a finding).
+    ("v=spf1 -all include:spf.protection.outlook.com", 0, True, True),
     ("v=spf1 ip4:192.0.2.10 include:spf.protection.outlook.com %s include:_spf.google.com ~all" % GATEWAY,
      7, True, True),
     ("v=spf1 include:two.example -all", 1, True, False),
