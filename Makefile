@@ -195,6 +195,11 @@ build: $(GATE_DEPS)
 	rm -rf $(DIST)
 	cd $(PKG_SRC) && $(RUN_ENV) ansible-galaxy collection build --force --output-path $(DIST)
 	ls -l $(DIST)
+	@# Only what users run: no lab, bench or tests inside (galaxy.yml build_ignore).
+	@tarball=$$(ls $(DIST)/mailops-secure_email-*.tar.gz | head -1); \
+	  dev=$$(tar -tzf "$$tarball" | grep -E '^(lab|bench|tests)/' | head -3 || true); \
+	  if [ -n "$$dev" ]; then echo "build: development files in $$tarball: $$dev"; exit 1; fi; \
+	  echo "build: $$(tar -tzf "$$tarball" | wc -l) entries, no lab/, bench/ or tests/"
 
 # Strict mode: flake8, required tags, version >= 1.0.0. Its ansible-test step needs a container
 # engine and stays off (the sanity gates cover it).

@@ -79,4 +79,14 @@ cat > plan.yml <<'EOF'
         tasks_from: gateway
 EOF
 LAB_STATE_DIR="$state" ansible-playbook -i inventory plan.yml --check
+
+echo "== offline-install: 4. the lab as its own package (pip install ./lab), for users who rehearse"
+python3 -m venv "$work/labvenv"
+"$work/labvenv/bin/python" -m pip install --quiet --disable-pip-version-check -c "$repo/.ci/constraints-py312.txt" \
+  "$repo/lab" 2>&1 | { grep -v "is ignored: it is neither a file nor a directory" || true; }
+labstate="$work/labstate"
+(cd "$work" && "$work/labvenv/bin/mailops-lab" up --state-dir "$labstate" --esa-port 0 --no-dns --no-exo)
+status=$(cd "$work" && "$work/labvenv/bin/mailops-lab" status --state-dir "$labstate" --json)
+grep -q '"running": true' <<< "$status" || { echo "offline-install: the installed lab is not running: $status"; exit 1; }
+(cd "$work" && "$work/labvenv/bin/mailops-lab" down --state-dir "$labstate")
 echo "== offline-install: passed"

@@ -19,19 +19,27 @@ import os
 import shutil
 
 from .cli import LabError, cmd_down, cmd_up, build_parser
-from .dns.bind import KEY_NAME, ZONE
+from .dns.bind import GATEWAY_HOSTS, GATEWAY_ZONE, KEY_NAME, ZONE
 from .exo import cli as exo_cli
 from .exo import tenant as tenant_mod
 from .exo.store import ExoStore, _accepted_domain
-from .state import REPO_ROOT
+from .state import default_state_dir
 
 MSP_FILE = "msp.json"
 SEED_SPF = "v=spf1 include:spf.protection.outlook.com -all"
-WELCOME_LETTER = os.path.join(REPO_ROOT, "inventories", "lab", "welcome_letter.txt")
+# What the ces_welcome_letter filter gives for the lab's letter (inventories/lab/welcome_letter.txt), as the keys the
+# roles read: the lab's BIND serves these hosts. Written as values, so that the installed lab package (which has
+# no inventories/) writes the same inventory.
+CES = {
+    "mx_hosts": sorted(set("%s.%s" % (host, GATEWAY_ZONE) for host, _address in GATEWAY_HOSTS if host.startswith("mx"))),
+    "gateway_ips": [address for host, address in GATEWAY_HOSTS if host.startswith("mx")],
+    "outbound_relay_host": "ob1.%s" % GATEWAY_ZONE,
+    "spf_mechanism": "exists:%%{i}.spf.%s" % GATEWAY_ZONE,
+}
 
 
 def default_root():
-    return os.path.join(REPO_ROOT, ".lab", "msp")
+    return os.path.join(default_state_dir(), "msp")
 
 
 def tenant_names(count):
@@ -99,9 +107,10 @@ def _inventory_files(root, gateways, tenants, per_tenant):
 msp_lab_root: {root}
 msp_lab: "{{{{ lookup('ansible.builtin.file', msp_lab_root ~ '/msp.json') | from_json }}}}"
 
-# One gateway allocation for every tenant here: the lab's welcome letter. A tenant with its own
-# allocation sets its own `ces` in its host_vars (docs/msp.md).
-ces: "{{{{ lookup('ansible.builtin.file', '{letter}') | mailops.secure_email.ces_welcome_letter }}}}"
+# One gateway allocation for every tenant here: the lab's welcome letter, as the values the roles read (a real
+# inventory parses the letter with mailops.secure_email.ces_welcome_letter). A tenant with its own allocation
+# sets its own `ces` in its host_vars (docs/msp.md).
+ces: {ces}
 
 # The outbound header secret of the shared gateways (lab value; a real inventory takes it from a vault).
 outbound_secret: Lab-Msp-Outbound-Secret-4711
@@ -117,7 +126,7 @@ dns_cutover_settle: 1
 dns_cutover_fix_spf: true
 dns_cutover_state_dir: "{{{{ msp_lab_root }}}}/dns_cutover"
 audit_nameservers: ["{{{{ msp_lab.dns.server }}}}:{{{{ msp_lab.dns.port }}}}"]
-""".format(root=json.dumps(root), letter=WELCOME_LETTER)
+""".format(root=json.dumps(root), ces=json.dumps(CES))
     files["group_vars/esa_gateways.yml"] = """---
 ansible_connection: ansible.netcommon.network_cli
 ansible_network_os: mailops.secure_email.asyncos

@@ -24,12 +24,17 @@ from .esa.store import LOCK_FILE, read_json, write_json_atomic
 DEFAULT_PORT = 2222
 BIND_HOST = "127.0.0.1"
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+# Run from a clone of the collection's repository (python -m lab), or installed as its own package
+# (pip install ./lab: then REPO_ROOT is the site-packages directory and state goes under the working directory).
+IN_REPOSITORY = os.path.exists(os.path.join(REPO_ROOT, "galaxy.yml"))
 
 FAULT_KEYS = ("drop_after_lines", "sessions", "prompt_delay", "commit_delay")
 
 
 def default_state_dir():
-    return os.path.abspath(os.environ.get("LAB_STATE_DIR") or os.path.join(REPO_ROOT, ".lab"))
+    """$LAB_STATE_DIR, else <repository>/.lab in a clone, else ./.lab (the installed package)."""
+    return os.path.abspath(os.environ.get("LAB_STATE_DIR") or os.path.join(REPO_ROOT if IN_REPOSITORY else os.getcwd(),
+                                                                           ".lab"))
 
 
 def default_port():

@@ -16,6 +16,7 @@ import time
 
 from . import smtp
 from .store import ExoStore
+from ..state import default_state_dir
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -24,10 +25,6 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__fi
 
 class ExoLabError(Exception):
     pass
-
-
-def default_state_dir():
-    return os.path.abspath(os.environ.get("LAB_STATE_DIR") or os.path.join(REPO_ROOT, ".lab"))
 
 
 def default_port():
