@@ -153,10 +153,18 @@ def test_task_count_module_calls_and_updates_do_not_grow_with_the_domains(dns_la
                                                                      % domain.replace(".", "-")])
             assert dns_lab.query(domain, "MX", which="secondary")[0] == ["0 %s.mail.protection.outlook.com."
                                                                          % domain.replace(".", "-")]
-        assert len(rollback.task("Restore the previous MX set")["result"]["records"]) == len(domains)
+        # The rollback restores every MX set with its recorded TTL and puts back the SPF string the cutover's
+        # dns_cutover_fix_spf replaced, in the same call (MX and TXT of every domain, one UPDATE).
+        restored = rollback.task("Restore the previous MX set and SPF string")["result"]["records"]
+        assert sorted((r["type"], r["name"]) for r in restored) == sorted(
+            [("MX", domain) for domain in domains] + [("TXT", domain) for domain in domains])
+        for domain in domains:
+            assert dns_lab.query(domain, "MX") == (["0 %s.mail.protection.outlook.com." % domain.replace(".", "-")],
+                                                   3600)
+            assert dns_lab.query(domain, "TXT") == (["v=spf1 include:spf.protection.outlook.com -all"], 3600)
 
     # 1 domain or 5: the same tasks with the same outcomes, the same number of module runs, the same UPDATEs
-    # (lower the TTL, switch the MX, fix SPF: one UPDATE each for the whole zone; the rollback one more).
+    # (lower the TTL, switch the MX, fix SPF: one UPDATE each for the whole zone; the rollback, MX and SPF, one more).
     for phase in ("plan", "converge", "noop", "rollback"):
         assert profiles["one"][phase] == profiles["five"][phase], phase
     assert profiles["one"]["updates"] == profiles["five"]["updates"] == (3, 1)
@@ -176,7 +184,7 @@ def test_rollback_refuses_unknown_domains_in_one_message(dns_lab, dns_playbook, 
     # With dns_cutover_rollback_to_m365 the tenant's Exchange Online host is the fallback, for every domain at once.
     run = dns_playbook("dns_batch_role.yml", dict(_batch_vars(dns_lab, tmp_path, domains, "none"), entry="rollback",
                                                   dns_cutover_rollback_to_m365=True))
-    result = run.task("Restore the previous MX set")["result"]
+    result = run.task("Restore the previous MX set and SPF string")["result"]
     assert [r["after"]["values"] for r in result["records"]] == [
         ["0 %s.mail.protection.outlook.com." % domain.replace(".", "-")] for domain in domains]
     assert dns_lab.counters()["primary"]["updates"] == before + 1
