@@ -197,7 +197,7 @@ class Lab:
 
     def seed_dns(self, domains, port):
         """Untimed setup: each domain starts on Exchange Online (MX 0 <tenant host>, Microsoft SPF), in one
-        TSIG-signed dynamic update to the primary."""
+        TSIG-signed dynamic update to the primary, and is an accepted domain of the lab tenant."""
         import dns.query  # dnspython, in the venv that runs the collection's DNS modules
         import dns.rcode
         import dns.tsig
@@ -212,6 +212,10 @@ class Lab:
         response = dns.query.tcp(update, "127.0.0.1", port=port, timeout=30)
         if response.rcode() != dns.rcode.NOERROR:
             raise BenchError("seeding the lab DNS failed: %s" % dns.rcode.to_text(response.rcode()))
+        # The tenant accepts the domains (the inbound role's accepted-domains gate reads Get-AcceptedDomain).
+        self.lab("exo", "seed", "--json", json.dumps({"accepted_domains": [
+            {"DomainName": domain, "DomainType": "Authoritative", "Default": False, "InitialDomain": False,
+             "MatchSubDomains": False} for domain in domains]}))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -68,7 +68,9 @@ LAB_RELAY_HOST = "ob1.hc4321-12.iphmx.com"
 
 
 def factory_tenant(apps):
-    """A fresh tenant: two accepted domains, nothing else (lab choice)."""
+    """A fresh tenant: four accepted domains, nothing else (lab choice). Besides example.com and the initial domain,
+    the two domains of the lab inventory (inventories/lab), which live in the lab's DNS zone, so that the roles'
+    accepted-domains gate passes; other domains are added with ``python -m lab exo seed``."""
     initial = apps["tenant"]["initial_domain"]
     return {
         "inbound_connectors": [],
@@ -77,6 +79,8 @@ def factory_tenant(apps):
         "accepted_domains": [
             _accepted_domain("example.com", default=True, initial=False),
             _accepted_domain(initial, default=False, initial=True),
+            _accepted_domain("example.test", default=False, initial=False),
+            _accepted_domain("sales.example.test", default=False, initial=False),
         ],
         "message_trace": [],
         # The lab letter's outbound relay host (inventories/lab, GATEWAY_ALLOC in lab/dns/bind.py) answers on

@@ -9,11 +9,33 @@ passphrase list: oxidized's AsyncOS model (its options per release: keywords/sho
 lines: the library's ``S+.xml`` regex (with a backslash) and Cisco's community backup script (docs/asyncos-cli.md §5); the version
 fields: phoebe1411/cli/ctor/version.py.  Reconstructed: the clear confirmation and ``Changes cleared:``, the
 exit warning, the help list, the version values (lab/README.md, "Session", "commit / clear", "showconfig").
+
+loadconfig (``loadconfig`` below): the dialogue and its outcomes follow Cisco's CLI test library, public repository
+dharma412/PythonClass at commit b79a424, csa/testlib/phoebe1411/cli/ctor/loadconfig.py (release phoebe1411, the same
+dialogue in phoebe1100-phoebe1400): a first question containing ``uncommitted changes`` when changes are pending
+(answered Y), the list items ``Paste via CLI`` (1) and ``Load from file`` (2), the file name, then one of
+``Values have been loaded``, ``Parsing failed``, ``No data to load``, ``Error: the file "<name>" does not exist``
+or ``No changes detected``. "Not available on clustered machines." and "a configuration created without passwords
+will fail when trying to reload" (a masked file ends in ``Parsing failed``: the keyword's example saves with
+``Save Config yes``, i.e. masked, and expects that error): phoebe1411/cli/keywords/load_config.py. Reconstructed:
+the whole question lines, the list's header line, the detail after ``Parsing failed``, the commit reminder after
+``Values have been loaded``, the cluster refusal text, and that the loaded values are pending until ``commit`` (the
+library's keyword never commits; the lab needs a commit as for any other change). Not modelled: the 12.0+
+``Enter your Passphrase to make changes:`` question (the library answers it with the admin passphrase when asked).
 """
 
+import xml.etree.ElementTree as ET
+
+from .. import destinations as dc
 from ..dialog import ask, ask_choice, ask_yes_no, question_text, wrap_lines
+from ..hat import PARAM_KEYS, HatError, default_parameters, parse_hat, parse_text_value
+from ..listeners import rat_entry
+from ..message_filters import FilterError, parse_script
 from ..registry import CommandSpec
-from ..xmlconfig import PASSPHRASE_ENCRYPT, PASSPHRASE_MASK, PASSPHRASE_PLAIN, render_config
+from ..store import BOUNCE_FLAGS, BOUNCE_SETTINGS, FACTORY_BOUNCE_DEFAULT, bounce_settings, config_filename
+from ..tables import TableError, normalise_table
+from ..tls_settings import FLAGS as SSL_FLAGS
+from ..xmlconfig import MASK, PASSPHRASE_ENCRYPT, PASSPHRASE_MASK, PASSPHRASE_PLAIN, render_config
 
 PASSPHRASE_OPTIONS = [
     "Mask passphrases (Files with masked passphrases cannot be loaded using\nloadconfig command)",
@@ -136,6 +158,171 @@ def saveconfig(ctx):
     ctx.out(f'File written on machine "{app.hostname}" to the location\n"/configuration/{name}".\nConfiguration saved.\n')
 
 
+# -- loadconfig -------------------------------------------------------------------------------------------------
+LOAD_METHODS = ["Paste via CLI", "Load from file"]
+LOADED_TABLES = ("smtp_routes", "destination_controls", "listeners", "bounce_profiles", "filters", "ssl")
+
+
+class LoadError(ValueError):
+    """The file does not hold a configuration the lab can load."""
+
+
+def _text(node, tag, default=""):
+    child = node.find(tag)
+    return default if child is None or child.text is None else child.text
+
+
+def _yes(text):
+    return text.strip().lower() == "yes"
+
+
+def _bounce(root):
+    names, settings = [], {}
+    for item in root.findall("./bounce_profiles/bounce_profile"):
+        name = _text(item, "profile_name")
+        names.append(name)
+        values = {}
+        for key, factory in FACTORY_BOUNCE_DEFAULT.items():
+            if item.find(key) is None:
+                continue
+            raw = _text(item, key)
+            if key in BOUNCE_FLAGS:
+                values[key] = None if raw == "default" else _yes(raw)
+            elif isinstance(factory, int):
+                values[key] = int(raw)
+            else:
+                values[key] = raw
+        settings[name] = values
+    return names, settings
+
+
+def _listeners(root):
+    listeners = []
+    for item in root.findall("./listeners/listener"):
+        kind = _text(item, "type")
+        defaults = default_parameters(kind)
+        for key in PARAM_KEYS:
+            if item.find(f"hat_default_{key}") is not None:
+                defaults[key] = parse_text_value(key, _text(item, f"hat_default_{key}"))
+        listener = {"name": _text(item, "listener_name"), "type": kind, "interface": _text(item, "interface_name"),
+                    "port": int(_text(item, "port")), "hat": parse_hat(_text(item, "hat"), defaults), "rat": None}
+        if item.find("rat") is not None:
+            listener["rat"] = []
+            for entry in item.findall("./rat/rat_entry"):
+                params = entry.find("rat_params")
+                code = _text(params, "smtp_response_code") if params is not None else ""
+                listener["rat"].append(rat_entry(
+                    _text(entry, "rat_address"), _text(entry, "access"), int(code) if code else None,
+                    (_text(params, "smtp_response_text") or None) if code else None,
+                    bypass_rc=params is not None and _yes(_text(params, "bypass_receiving_control")),
+                    bypass_ldap=params is not None and _yes(_text(params, "bypass_ldap_accept")),
+                    bypass_ca=params is not None and _yes(_text(params, "bypass_call_ahead"))))
+        listeners.append(listener)
+    return listeners
+
+
+def _ssl(root):
+    table = {}
+    for item in root.find("ssl") if root.find("ssl") is not None else []:
+        raw = item.text or ""
+        if item.tag in SSL_FLAGS:
+            table[item.tag] = _yes(raw)
+        elif item.tag.endswith("_methods"):
+            table[item.tag] = [method.strip() for method in raw.split(",") if method.strip()]
+        else:
+            table[item.tag] = raw
+    return table
+
+
+def parse_config(text):
+    """The tables of a configuration file written by showconfig/saveconfig (the lab's XML, lab/esa/xmlconfig.py).
+
+    Raises LoadError. A file whose passphrases are masked is refused (see the module docstring)."""
+    try:
+        root = ET.fromstring(text.encode("iso-8859-1", "replace") if "ISO-8859-1" in text[:80] else text)
+    except ET.ParseError as exc:
+        raise LoadError(f"the file is not well-formed XML ({exc})") from None
+    if root.tag != "config":
+        raise LoadError("the file is not a configuration (its root element is not <config>)")
+    if any((item.text or "") == MASK for item in root.iter("password")):
+        raise LoadError("the file has masked passphrases (saved with \"Mask passphrases\"); it cannot be loaded")
+    dest_entries = []
+    for item in root.findall("./destination_controls/destination_control"):
+        entry = {"domain": _text(item, "domain")}
+        for key, field in dc.FILE_KEYS.items():
+            if item.find(key) is not None and field != "bounce_profile":
+                entry[field] = dc.parse_value(key, _text(item, key), [])
+            elif item.find(key) is not None:
+                entry[field] = _text(item, key)
+        if entry.get("recipient_limit") == 0:     # 0 = no limit, as in a destconfig IMPORT file
+            entry["recipient_limit"] = None
+        dest_entries.append(entry)
+    names, settings = _bounce(root)
+    raw = {
+        "smtp_routes": [{"domain": _text(item, "route_source_address"),
+                         "destinations": [node.text or "" for node in item.findall("route_destination_address")]}
+                        for item in root.findall("./smtp_routes/smtp_route")],
+        "destination_controls": dest_entries,
+        "listeners": _listeners(root),
+        "bounce_profiles": names,
+        "filters": parse_script(_text(root, "filters")) if _text(root, "filters").strip() else [],
+        "ssl": _ssl(root),
+    }
+    tables = {}
+    for name in LOADED_TABLES:
+        tables[name] = normalise_table(name, raw[name])
+    tables[BOUNCE_SETTINGS] = settings
+    return tables
+
+
+def loadconfig(ctx):
+    session, app = ctx.session, ctx.app
+    if app.cluster:
+        # "Not available on clustered machines." (keyword docstring); the text is reconstructed.
+        ctx.error("This command is not available on clustered machines.")
+        return
+    if session.has_pending:
+        # Substring "uncommitted changes": loadconfig.py; the whole line is reconstructed.
+        discard = yield from ask_yes_no(
+            ctx, "You have uncommitted changes. Loading a configuration discards them. Do you want to continue?", True)
+        if not discard:
+            return
+        session.clear_pending()
+    method = yield from ask_choice(ctx, "Choose the method to load the configuration:", LOAD_METHODS, default=0)
+    if method == 0:
+        # Paste via CLI: the XML typed line by line, ended with Ctrl-D (loadconfig.py). Not modelled: the lab's
+        # engine has no Ctrl-D; the collection never pastes (multi-line input is refused by its input checks).
+        ctx.error("No data to load.")
+        return
+    answer = yield from ask(ctx, question_text("Enter the name of the file to import:"))
+    name = config_filename(answer) if answer else None
+    try:
+        if name is None:
+            raise FileNotFoundError(answer)
+        text = app.files.read(name)
+    except (OSError, UnicodeDecodeError):
+        ctx.error(f'Error: the file "{answer}" does not exist.')
+        return
+    try:
+        tables = parse_config(text)
+    except (LoadError, TableError, HatError, FilterError, dc.DestError, KeyError, TypeError, ValueError) as exc:
+        ctx.error(f"Parsing failed: {str(exc).rstrip('.')}.")
+        return
+    view = session.view()
+
+    def effective(settings):
+        return dict((name, bounce_settings(settings, name)) for name in tables["bounce_profiles"])
+
+    if all(view.get(table) == tables[table] for table in LOADED_TABLES) and \
+            effective(view.get(BOUNCE_SETTINGS)) == effective(tables[BOUNCE_SETTINGS]):
+        ctx.out("No changes detected.\n")
+        return
+    for table, value in tables.items():
+        ctx.set_table(table, value, count=False)
+    app.bump("writes")
+    ctx.out('Values have been loaded.\nBe sure to run "commit" to make these changes active.\n')
+
+
 def exit_cli(ctx):
     if ctx.session.has_pending:
         ctx.out("Warning: You have uncommitted changes. They have been discarded.\n")
@@ -160,6 +347,7 @@ COMMANDS = [
     CommandSpec("clearchanges", clearchanges, "Clear changes.", aliases=("clear",)),
     CommandSpec("showconfig", showconfig, "Display all configuration values.", config=True),
     CommandSpec("saveconfig", saveconfig, "Saves the configuration to disk.", config=True),
+    CommandSpec("loadconfig", loadconfig, "Load a configuration file.", editing=True),
     CommandSpec("exit", exit_cli, "Exit the CLI.", aliases=("quit", "q")),
     CommandSpec("help", help_cli, "Show the list of commands.", aliases=("?",)),
 ]
