@@ -1,11 +1,20 @@
-"""Minimal JWS (RS256 / PS256) signing and verification with ``cryptography`` (no PyJWT)."""
+"""The lab's JWS tokens (RS256 signing; RS256 / PS256 verification) with PyJWT.
+
+PyJWT is installed with msal, which signs the client assertions the lab verifies. The lab's server checks the
+claims it cares about (``exp``, ``aud``, ``iss``, ``sub``, ``tid``, ``roles``) itself, with the Azure AD error
+codes a real tenant answers; here only the signature and the algorithm are checked.
+"""
 
 import base64
-import json
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
+import jwt as pyjwt
+
+ALGORITHMS = ("RS256", "PS256")
+# claims are checked by the server (server.py) with Azure AD's own error codes, not by PyJWT
+_SIGNATURE_ONLY = {"verify_signature": True, "verify_exp": False, "verify_nbf": False, "verify_iat": False,
+                   "verify_aud": False, "verify_iss": False, "verify_sub": False, "verify_jti": False,
+                   "require": []}
+_UNVERIFIED = {"verify_signature": False}
 
 
 class JWTError(Exception):
@@ -23,35 +32,30 @@ def b64url_decode(text):
 
 
 def sign(claims, private_key, headers=None):
-    header = {"alg": "RS256", "typ": "JWT"}
-    header.update(headers or {})
-    signing_input = b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + \
-        b64url(json.dumps(claims, separators=(",", ":")).encode())
-    signature = private_key.sign(signing_input.encode("ascii"), padding.PKCS1v15(), hashes.SHA256())
-    return signing_input + "." + b64url(signature)
+    """An RS256 token of ``claims``; ``headers`` (kid, x5t) join ``alg`` and ``typ``."""
+    return pyjwt.encode(claims, private_key, algorithm="RS256", headers=dict(headers or {}))
 
 
 def decode_unverified(token):
+    """(header, claims, signature segment) without checking anything."""
     try:
-        head, body, sig = token.split(".")
-        return json.loads(b64url_decode(head)), json.loads(b64url_decode(body)), sig
-    except (ValueError, TypeError) as exc:
+        header = pyjwt.get_unverified_header(token)
+        claims = pyjwt.decode(token, options=_UNVERIFIED)
+        return header, claims, token.rsplit(".", 1)[1]
+    except (pyjwt.PyJWTError, ValueError, TypeError, AttributeError, IndexError) as exc:
         raise JWTError(f"malformed JWT: {exc}") from None
 
 
 def verify(token, public_key):
     """Verify the signature (RS256 or PS256); return (header, claims)."""
-    header, claims, sig = decode_unverified(token)
-    signing_input = token.rsplit(".", 1)[0].encode("ascii")
+    header, _claims, _sig = decode_unverified(token)
     alg = header.get("alg")
-    if alg == "RS256":
-        pad = padding.PKCS1v15()
-    elif alg == "PS256":
-        pad = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.AUTO)
-    else:
+    if alg not in ALGORITHMS:
         raise JWTError(f"unsupported alg {alg!r}")
     try:
-        public_key.verify(b64url_decode(sig), signing_input, pad, hashes.SHA256())
-    except InvalidSignature:
+        claims = pyjwt.decode(token, public_key, algorithms=[alg], options=_SIGNATURE_ONLY)
+    except pyjwt.InvalidSignatureError:
         raise JWTError("invalid signature") from None
+    except pyjwt.PyJWTError as exc:
+        raise JWTError(f"malformed JWT: {exc}") from None
     return header, claims

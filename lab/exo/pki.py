@@ -93,6 +93,11 @@ def load_first_cert(path):
         return x509.load_pem_x509_certificate(handle.read())
 
 
+def certificate_pem(cert):
+    """The certificate alone, PEM text (what an app registration holds)."""
+    return cert.public_bytes(serialization.Encoding.PEM).decode("ascii")
+
+
 def thumbprints(cert):
     """(SHA-1 hex upper, SHA-256 hex upper) of a certificate."""
     return cert.fingerprint(hashes.SHA1()).hex().upper(), cert.fingerprint(hashes.SHA256()).hex().upper()

@@ -92,10 +92,7 @@ class ExoLab:
         self.paths = pki.ensure(state_path)
         app_cert = pki.load_first_cert(self.paths["exo_app.pem"])
         sha1, sha256 = pki.thumbprints(app_cert)
-        with open(self.paths["exo_app.pem"], encoding="ascii") as handle:
-            pem = handle.read()
-        cert_pem = pem[:pem.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")] + "\n"
-        self.apps = self.store.apps(sha1, sha256, cert_pem)
+        self.apps = self.store.apps(sha1, sha256, pki.certificate_pem(app_cert))
         self.signing_key = pki.load_private_key(self.paths["exo_signing.key"])
         self.signing_kid = hashlib.sha1(
             self.signing_key.public_key().public_numbers().n.to_bytes(256, "big")).hexdigest()[:16]

@@ -131,6 +131,37 @@ class Cliconf(CliconfBase):
             value = None
         return default if value is None else value
 
+    def connection_context(self):
+        """What module_utils/_esa/connection_errors.py needs to explain a failed login: host, port, user, the SSH
+        library, its proxy command, the known_hosts files it reads, the connect timeout. Never logs in."""
+        connection = self._connection
+        ssh_type = self._option("ssh_type")
+        try:
+            ssh_type = connection.ssh_type
+        except Exception:  # pylint: disable=broad-except
+            pass
+        proxy_command, proxy_variable = self._option("proxy_command"), "ansible_paramiko_proxy_command"
+        transport = getattr(connection, "_ssh_type_conn", None)
+        if ssh_type == "libssh" and transport is not None:
+            try:
+                proxy_command, proxy_variable = transport.get_option("proxy_command"), "ansible_libssh_proxy_command"
+            except Exception:  # pylint: disable=broad-except
+                proxy_command = None
+        if ssh_type == "libssh":
+            # libssh reads the login user's home from the password database, not $HOME (lab/README.md)
+            import pwd  # pylint: disable=import-outside-toplevel
+            home = pwd.getpwuid(os.getuid()).pw_dir
+        else:
+            home = os.path.expanduser("~")
+        return dict(
+            host=self._option("host") or getattr(getattr(connection, "_play_context", None), "remote_addr", None),
+            port=self._option("port", 22), user=self._option("remote_user"), ssh_type=ssh_type,
+            password_set=bool(self._option("password")), private_key_file=self._option("private_key_file"),
+            proxy_command=proxy_command or None, proxy_variable=proxy_variable,
+            host_key_checking=self._option("host_key_checking"),
+            known_hosts=[os.path.join(home, ".ssh", "known_hosts"), "/etc/ssh/ssh_known_hosts"],
+            connect_timeout=self._option("persistent_connect_timeout"), connected=bool(connection.connected))
+
     def set_cli_prompt_context(self):
         """Called by network_cli at the first send of every task."""
         if self._needs_reset or not self._at_main_prompt():

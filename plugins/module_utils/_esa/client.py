@@ -20,6 +20,7 @@ import re
 
 from ansible.module_utils.connection import Connection, ConnectionError
 
+from ansible_collections.mailops.secure_email.plugins.module_utils._esa import connection_errors
 from ansible_collections.mailops.secure_email.plugins.module_utils._esa.dialogue import DialogueError, Rule
 
 CLUSTER_MODE_RE = re.compile(r"^(cluster|group:\S+|machine:\S+)$")
@@ -56,6 +57,9 @@ class EsaClient(object):
         try:
             result = getattr(self.connection, method)(*args, **kwargs)
         except ConnectionError as exc:
+            explained = self._explain(exc)
+            if explained:
+                raise EsaError(explained, connection_failure=True)
             raise EsaError("connection to the appliance failed during %s: %s" % (method, exc))
         if isinstance(result, dict) and result.get("session"):
             self.session = result["session"]
@@ -66,6 +70,26 @@ class EsaClient(object):
             error.result = result
             raise error
         return result
+
+    def _explain(self, exc):
+        """A failed login told in the user's terms (connection_errors.py), or None for other failures."""
+        text = "%s" % exc
+        try:
+            context = self.connection.connection_context()
+        except Exception:  # pylint: disable=broad-except
+            context = {}  # an older persistent connection, or none at all: explain with what the text says
+        if not isinstance(context, dict):
+            context = {}
+        kind = connection_errors.classify(text, context)
+        if kind in (connection_errors.HOST_KEY_UNKNOWN, connection_errors.HOST_KEY_CHANGED) and context.get("host"):
+            proxy = context.get("proxy_command")
+            if proxy:
+                for find, replace in (("%h", context["host"]), ("%p", context.get("port") or 22),
+                                      ("%r", context.get("user") or "")):
+                    proxy = proxy.replace(find, str(replace))
+            context["host_key"] = connection_errors.read_host_key(context["host"], context.get("port") or 22,
+                                                                  timeout=10, proxy_command=proxy)
+        return connection_errors.explain(text, context)
 
     def dialogue(self, command, rules=None, write=False, label=None, documents=None):
         rules = [r.to_dict() if isinstance(r, Rule) else r for r in (rules or [])]

@@ -14,9 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import datetime
 import email.utils
 import json
-import re
 import time
 import traceback
 import uuid
@@ -74,9 +74,63 @@ class InvokeResult(object):
         return bool(self.next_link) or any("ResultSize" in w or "more results" in w.lower() for w in self.warnings)
 
 
-def _pem_certificate(pem):
-    match = re.search(r"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", pem, re.S)
-    return match.group(0) if match else None
+EXPIRY_WARNING_DAYS = 30
+
+
+def read_certificate(pem):
+    """The first certificate in a PEM text (the app's certificate, usually followed by its private key), parsed
+    with ``cryptography`` (installed with msal): dict(pem, subject, thumbprint (SHA-1 hex, as Entra ID shows
+    it), not_before, not_after (aware UTC datetimes)), or None when the text holds no certificate. Raises
+    ExoValidationError when a certificate block does not parse."""
+    if "-----BEGIN CERTIFICATE-----" not in (pem or ""):
+        return None
+    try:
+        from cryptography import x509  # pylint: disable=import-outside-toplevel
+        from cryptography.hazmat.primitives import hashes, serialization  # pylint: disable=import-outside-toplevel
+    except ImportError:  # pragma: no cover - msal depends on cryptography
+        raise errors.ExoValidationError("certificate: the Python library cryptography is required to read the "
+                                        "certificate (it is installed with msal)")
+    try:
+        cert = x509.load_pem_x509_certificates(pem.encode("ascii") if not isinstance(pem, bytes) else pem)[0]
+    except (ValueError, UnicodeError) as exc:
+        raise errors.ExoValidationError("certificate: the certificate in the PEM cannot be read: %s" % exc)
+
+    def utc(name):
+        value = getattr(cert, name + "_utc", None)  # cryptography 42 and later
+        if value is None:  # pragma: no cover - older cryptography
+            value = getattr(cert, name).replace(tzinfo=datetime.timezone.utc)
+        return value
+
+    return dict(pem=cert.public_bytes(serialization.Encoding.PEM).decode("ascii"),
+                subject=cert.subject.rfc4514_string(), thumbprint=cert.fingerprint(hashes.SHA1()).hex().upper(),
+                not_before=utc("not_valid_before"), not_after=utc("not_valid_after"))
+
+
+def check_certificate(pem, warn, now=None, warn_days=EXPIRY_WARNING_DAYS):
+    """Refuse an expired or not yet valid app certificate (ExoValidationError) and ``warn`` when it expires
+    within ``warn_days``. Returns read_certificate's dict (None without a certificate)."""
+    info = read_certificate(pem)
+    if info is None:
+        return None
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    label = "the app certificate %s (thumbprint %s)" % (info["subject"], info["thumbprint"])
+    stamp = "%Y-%m-%d %H:%M UTC"
+    renew = ("create a new certificate, add its public part to the app registration in Microsoft Entra ID "
+             "(Certificates & secrets) and point certificate_path or certificate_content at it")
+    if now >= info["not_after"]:
+        raise errors.ExoValidationError("certificate: %s expired on %s: %s (docs/exchange-online.md)."
+                                        % (label, info["not_after"].strftime(stamp), renew))
+    if now < info["not_before"]:
+        raise errors.ExoValidationError(
+            "certificate: %s is not valid before %s; this controller's clock says %s. Check the clock, or use the "
+            "certificate from that time on." % (label, info["not_before"].strftime(stamp), now.strftime(stamp)))
+    left = info["not_after"] - now
+    if left <= datetime.timedelta(days=warn_days):
+        days = left.days
+        when = "in %d days" % days if days > 1 else ("in 1 day" if days == 1 else "within a day")
+        warn("certificate: %s expires on %s, %s. Renew it before then: %s; keep the old one registered until the "
+             "switch is done." % (label, info["not_after"].strftime(stamp), when, renew))
+    return info
 
 
 class _HttpClient(object):
@@ -172,11 +226,11 @@ class ExoClient(object):
             if self.certificate_thumbprint:
                 credential["thumbprint"] = self.certificate_thumbprint.replace(":", "").upper()
             else:
-                cert = _pem_certificate(self.certificate_pem)
+                cert = read_certificate(self.certificate_pem)
                 if not cert:
                     raise errors.ExoValidationError(
                         "certificate: the PEM holds no certificate, so certificate_thumbprint (SHA-1) is required")
-                credential["public_certificate"] = cert
+                credential["public_certificate"] = cert["pem"]
             return credential
         if self.client_secret:
             return self.client_secret

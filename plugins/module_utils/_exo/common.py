@@ -80,6 +80,11 @@ class ExoModule(object):
                     pem = handle.read()
             except (IOError, OSError) as exc:
                 module.fail_json(msg="certificate_path: cannot read %s: %s" % (params["certificate_path"], exc))
+        if pem:
+            try:  # before any request: an expired certificate fails here, one about to expire warns
+                exo_client.check_certificate(pem, module.warn)
+            except errors.ExoError as exc:
+                module.fail_json(msg=exc.message)
         if params.get("ca_path") and not os.path.isfile(params["ca_path"]):
             module.fail_json(msg="ca_path: %s is not a file" % params["ca_path"])
         self.client = exo_client.ExoClient(
