@@ -51,12 +51,13 @@ RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLE
 
 .PHONY: help venv venv-main venv-219 lock deps tree shim bind prep test demo lab-up lab-down clean \
         lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest \
-        build importer offline-install ee
+        build importer offline-install ee docsite chromium
 
 help:
 	@echo "make demo        the whole guide in the lab: plan, converge, audit, re-run (changed=0), rollback, summary"
 	@echo "make bench       lab benchmark at 1, 10, 100 domains (BENCH_SIZES=1,10 for fewer) -> bench/results.md"
-	@echo "make test        every gate: lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest demo build importer ee"
+	@echo "make test        every gate: lint docs-lint docsite sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest demo build importer offline-install ee"
+	@echo "make docsite     the docsite (antsibull-docs + Sphinx, offline) in $(BUILD)/docsite/html, one page checked in headless Chromium"
 	@echo "make faults      the fault and bad-input suites against the lab (tests/faults, tests/badinput; tests/faults/README.md)"
 	@echo "make integration LAB_RELEASE=13.5   a gate against another lab release profile (11.0, 13.5, 14.1, 16.0)"
 	@echo "make venv        .venv (Python 3.12, pinned tools) and .venv-219 (Python 3.11, ansible-core 2.19)"
@@ -211,6 +212,16 @@ importer: $(GATE_DEPS) $(if $(GATE_DEPS),build)
 	    | tee $(LOGS)/importer.raw
 	@echo "importer: $$(grep -c '^WARNING' $(LOGS)/importer.raw || true) warning(s) (shown on Galaxy, not fatal)"
 	@if grep -q '^ERROR' $(LOGS)/importer.raw; then echo "importer: errors reported"; exit 1; fi
+
+# The docsite: antsibull-docs (modules, plugins, roles, docs/docsite/links.yml) plus the Markdown guides of docs/
+# (myst-parser), built by Sphinx offline with warnings as errors; then one module page checked in headless Chromium
+# (.ci/install_chromium.sh installs it when missing).
+docsite: $(GATE_DEPS)
+	$(RUN_ENV) bash .ci/docsite.sh $(COLLECTIONS) $(CURDIR)/$(BUILD)/docsite
+	$(RUN_ENV) python .ci/docsite_check.py $(CURDIR)/$(BUILD)/docsite
+
+chromium:
+	.ci/install_chromium.sh
 
 # The offline install path of docs/install-offline.md in a clean consumer project (no Galaxy): the dependencies
 # from the PyPI ansible wheel, the built tarball, then a module and a role of the installed copy against the lab.

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 MAKE=${MAKE:-make}
 LOGDIR=.build/logs
 GATE_TIMEOUT=${GATE_TIMEOUT:-1800}
-read -r -a GATES <<< "${GATES:-lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest demo build importer offline-install ee}"
+read -r -a GATES <<< "${GATES:-lint docs-lint docsite sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest demo build importer offline-install ee}"
 mkdir -p "$LOGDIR"
 # Plain logs: no ANSI colours from ansible-lint, ansible, pytest.
 export NO_COLOR=${NO_COLOR:-1} ANSIBLE_NOCOLOR=${ANSIBLE_NOCOLOR:-1} PY_COLORS=${PY_COLORS:-0}
