@@ -101,7 +101,8 @@ def cmd_up(args):
     state.ensure()
     release = _release_arg(args)
     command = [sys.executable, "-m", "lab", "serve", "--state-dir", state.path, "--esa-port", str(args.esa_port),
-               "--hostname", args.hostname, "--release", release.name]
+               "--hostname", args.hostname, "--release", release.name, "--smtp-port", str(args.smtp_port),
+               "--api-port", str(args.api_port)]
     if args.cluster:
         command += ["--cluster", args.cluster, "--cluster-group", args.cluster_group]
         if args.cluster_machines:
@@ -132,6 +133,9 @@ def cmd_up(args):
     print(f"inventory: {state.file('inventory.yml')}")
     print(f"password:  {state.file('password')}")
     print(f"ssh -p {info['port']} -o UserKnownHostsFile={state.file('known_hosts')} admin@{info['host']}")
+    if info.get("smtp_port"):
+        print(f"smtp:      {info['host']}:{info['smtp_port']} (listeners; XCLIENT sets the client IP), tracking API "
+              f"https://{info['host']}:{info['api_port']} (docs/mail-flow.md)")
     _dns_up(args, state)
     _exo_up(args, state)
     _write_lab_vars(state)
@@ -146,7 +150,8 @@ def _write_lab_vars(state):
     inventory (inventories/lab) so that one ``-i inventories/lab`` reaches the ESA, Exchange and BIND."""
     info = running_info(state) or {}
     data = {"state_dir": state.path,
-            "esa": {"host": info.get("host", BIND_HOST), "port": info.get("port"), "user": "admin",
+            "esa": {"host": info.get("host", BIND_HOST), "port": info.get("port"), "smtp_port": info.get("smtp_port"),
+                    "api_port": info.get("api_port"), "api_ca_path": info.get("api_ca_path"), "user": "admin",
                     "password": state.password()},
             "exo": None, "dns": None}
     exo_vars = state.file("exo_vars.yml")
@@ -240,6 +245,8 @@ def cmd_status(args):
         "pid": info["pid"] if info else None,
         "host": last.get("host", BIND_HOST),
         "port": info["port"] if info else None,
+        "smtp_port": info.get("smtp_port") if info else None,
+        "api_port": info.get("api_port") if info else None,
         "hostname": (info or identity).get("hostname"),
         "cluster": cluster["name"] if cluster else None,
         "release": info.get("release") if info else None,
@@ -387,6 +394,28 @@ def cmd_trust(args):
     return 0
 
 
+def _mail_servers(args, state, server):
+    """SMTP on the listeners through the committed configuration (lab/esa/mailflow.py) and the AsyncOS API's message
+    tracking from its log (lab/esa/tracking_api.py); docs/mail-flow.md. Without aiosmtpd installed the lab runs
+    without them (a warning in esa.log)."""
+    try:
+        from .esa.mailflow import ESASMTPServer
+        from .esa.tracking_api import TrackingAPI
+    except ImportError as exc:
+        logging.warning("SMTP and message tracking not started (pip install ./lab for aiosmtpd): %s", exc)
+        return None, None
+    smtp = ESASMTPServer(state.path, lambda: server.app.committed, port=args.smtp_port, hostname=args.hostname)
+    api = TrackingAPI(state.path, server.password, port=args.api_port, hostname=args.hostname)
+    for part, port in ((smtp, args.smtp_port), (api, args.api_port)):
+        try:
+            part.start()
+        except OSError as exc:
+            smtp.stop()
+            server.stop()
+            raise LabError(f"cannot listen on {BIND_HOST}:{port} ({type(part).__name__}): {exc}") from None
+    return smtp, api
+
+
 def cmd_serve(args):
     """Run the server in the foreground (used by ``up``)."""
     from .esa.ssh_server import ESASSHServer  # paramiko only needed here
@@ -402,16 +431,22 @@ def cmd_serve(args):
         server.start()
     except OSError as exc:
         raise LabError(f"cannot listen on {BIND_HOST}:{args.esa_port}: {exc}") from None
+    smtp, api = _mail_servers(args, state, server)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_args: stop.set())
     state.write_runtime({"pid": os.getpid(), "host": server.host, "port": server.port, "hostname": args.hostname,
+                         "smtp_port": smtp.port if smtp else None, "api_port": api.port if api else None,
+                         "api_ca_path": api.ca_path if api else None,
                          "cluster": cluster,
                          "release": release.name, "version": release.version, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     try:
         while not stop.wait(0.5):
             pass
     finally:
+        for part in (api, smtp):
+            if part:
+                part.stop()
         server.stop()
         state.clear_runtime(os.getpid())
         logging.info("ESA lab stopped")
@@ -440,6 +475,12 @@ def build_parser():
         sub_parser.add_argument("--cluster-machines", default=None,
                                 help="comma-separated machines of the group (default: the hostname and esa2.lab)")
         sub_parser.add_argument("--password", default=None, help="admin password (default: random, kept in the state dir)")
+        sub_parser.add_argument("--smtp-port", type=int, default=int(os.environ.get("LAB_ESA_SMTP_PORT") or 0),
+                                help="SMTP port of the listeners on 127.0.0.1 (env LAB_ESA_SMTP_PORT; default 0 = any "
+                                     "free port, see status and lab_vars.json esa.smtp_port)")
+        sub_parser.add_argument("--api-port", type=int, default=int(os.environ.get("LAB_ESA_API_PORT") or 0),
+                                help="HTTPS port of the AsyncOS API (message tracking) on 127.0.0.1 (env "
+                                     "LAB_ESA_API_PORT; default 0 = any free port; lab_vars.json esa.api_port)")
     for name in ("up", "serve"):
         sub.choices[name].add_argument("--release", default=None, choices=sorted(RELEASES),
                                        help=f"release profile (default: env {RELEASE_ENV}, else {DEFAULT_RELEASE})")
@@ -490,6 +531,10 @@ def main(argv=None):
         from . import msp
 
         return msp.main(argv[1:])
+    if argv[:1] == ["trap"]:  # python -m lab trap <name>|--list (lab/traps.py: posture traps, docs/posture.md)
+        from . import traps
+
+        return traps.main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "cluster", None) and not args.cluster_machines:

@@ -32,10 +32,14 @@ def role_task(case_id, role, tasks_from, variables):
             "rescue": [{"name": "rescued " + case_id, "ansible.builtin.debug": {"msg": "the role stopped"}}]}
 
 
+# esa_* modules that run on the controller (the appliance's HTTPS API, not its CLI): they go to the local play.
+CONTROLLER_MODULES = ("esa_message_tracking",)
+
+
 def plays_for(cases, role_cases=()):
     """The plays of a batch: ESA modules on the lab appliance, the others (Exchange, DNS) on the lab tenant."""
-    esa = [module_task(c[0], c[1], c[2]) for c in cases if c[1].startswith("esa_")]
-    local = [module_task(c[0], c[1], c[2]) for c in cases if not c[1].startswith("esa_")]
+    esa = [module_task(c[0], c[1], c[2]) for c in cases if c[1].startswith("esa_") and c[1] not in CONTROLLER_MODULES]
+    local = [module_task(c[0], c[1], c[2]) for c in cases if not c[1].startswith("esa_") or c[1] in CONTROLLER_MODULES]
     plays = []
     if esa:
         plays.append(labkit.esa_play("Bad input: ESA modules", esa))

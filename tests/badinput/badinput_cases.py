@@ -65,6 +65,9 @@ BASE = {
     "exo_transport_rule": dict(name="BadInput rule", sender_ip_ranges=["192.0.2.7"], set_scl=-1),
     "exo_info": dict(gather=["accepted_domains"]),
     "exo_message_trace": dict(hours=24),
+    # runs on the controller (the appliance's HTTPS API), like the Exchange modules
+    "esa_message_tracking": dict(host="{{ lab.esa.host }}", port="{{ lab.esa.api_port }}",
+                                 password="{{ lab.esa.password }}", ca_path="{{ lab.esa.api_ca_path }}", minutes=10),
     "dns_record": dict(zone="example.test", name="badinput.example.test", type="A", values=["192.0.2.10"]),
     "dns_wait": dict(zone="example.test", records=[dict(name="www.example.test", type="A", values=["192.0.2.80"])],
                      timeout=6, sleep=0.5, query_timeout=2),
@@ -344,6 +347,13 @@ case("prepend-subject-lf", M, "prepend_subject", update=dict(prepend_subject=u"[
 case("expiry-date-invalid", M, "expiry_date", update=dict(expiry_date="2030-13-45"))
 case("route-connector-cr", M, "route_message_outbound_connector",
      update=dict(route_message_outbound_connector=u"Outbound\rConnector"))
+
+# == esa_message_tracking ============================================================================================
+M = "esa_message_tracking"
+case("minutes-zero", M, "minutes", update=dict(minutes=0))
+case("start-date-garbage", M, "start_date", update=dict(start_date="not a date"), remove=("minutes",))
+case("subject-match-unknown", M, "value of subject_match", update=dict(subject_match="regex"))
+case("page-size-zero", M, "page_size", update=dict(page_size=0))
 
 # == exo_info / exo_message_trace ==================================================================================
 M = "exo_info"

@@ -17,7 +17,7 @@ import badinput_batch as batch  # pylint: disable=import-error
 from badinput_cases import CASES, params  # pylint: disable=import-error
 
 MODULES = ("esa_smtp_routes", "esa_destination_controls", "esa_bounce_profiles", "esa_tls_ciphers", "esa_command",
-           "esa_commit", "esa_config_backup", "esa_info")
+           "esa_commit", "esa_config_backup", "esa_info", "esa_message_tracking")
 HERE = [c for c in CASES if c[1] in MODULES]
 
 
