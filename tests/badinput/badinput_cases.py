@@ -71,6 +71,7 @@ BASE = {
     "dns_record": dict(zone="example.test", name="badinput.example.test", type="A", values=["192.0.2.10"]),
     "dns_wait": dict(zone="example.test", records=[dict(name="www.example.test", type="A", values=["192.0.2.80"])],
                      timeout=6, sleep=0.5, query_timeout=2),
+    "posture_report": dict(gateways={}, tenants={}, output_dir="{{ lab_state_dir }}/posture-badinput"),
     "mail_dns_info": dict(domain="example.test", nameservers=["{{ lab.dns.server }}:{{ lab.dns.port }}"],
                           query_timeout=2),
 }
@@ -347,6 +348,12 @@ case("prepend-subject-lf", M, "prepend_subject", update=dict(prepend_subject=u"[
 case("expiry-date-invalid", M, "expiry_date", update=dict(expiry_date="2030-13-45"))
 case("route-connector-cr", M, "route_message_outbound_connector",
      update=dict(route_message_outbound_connector=u"Outbound\rConnector"))
+
+# == posture_report ==================================================================================================
+M = "posture_report"
+case("formats-unknown", M, "value of formats", update=dict(formats=["pdf"]))
+case("threshold-unknown", M, "value of threshold", update=dict(threshold="severe"))
+case("gateways-not-a-dict", M, "gateways", update=dict(gateways=["esa1"]))
 
 # == esa_message_tracking ============================================================================================
 M = "esa_message_tracking"

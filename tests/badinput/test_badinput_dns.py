@@ -16,7 +16,7 @@ import pytest
 import badinput_batch as batch  # pylint: disable=import-error
 from badinput_cases import CASES, params  # pylint: disable=import-error
 
-HERE = [c for c in CASES if c[1].startswith("dns_") or c[1] == "mail_dns_info"]
+HERE = [c for c in CASES if c[1].startswith("dns_") or c[1] in ("mail_dns_info", "posture_report")]
 
 
 @pytest.fixture(scope="module")

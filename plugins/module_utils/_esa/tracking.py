@@ -180,7 +180,8 @@ class TrackingClient(object):
                                                       ": " + detail if detail else ""))
         except URLError as exc:
             raise TrackingError("cannot reach the AsyncOS API at %s: %s" % (self.base, exc.reason))
-        except Exception as exc:  # pylint: disable=broad-except  (ssl errors, timeouts)
+        # ssl errors, timeouts
+        except Exception as exc:  # pylint: disable=broad-except
             raise TrackingError("cannot reach the AsyncOS API at %s: %s" % (self.base, exc))
         try:
             return json.loads(body)

@@ -127,8 +127,8 @@ def test_module_state_parsed_needs_no_connection_and_running_config_only_with_pa
     with pytest.raises(_Exit):
         transport_rule_module.run(module)
     assert module.result["failed"] is False and module.result["changed"] is False
-    assert [rule["name"] for rule in module.result["parsed"]] == ["Bypass spam filtering from the gateway",
-                                                                   "Route outbound through the gateway"]
+    names = [rule["name"] for rule in module.result["parsed"]]
+    assert names == ["Bypass spam filtering from the gateway", "Route outbound through the gateway"]
     assert SECRET not in json.dumps(module.result)
     module = _FakeModule(state="present", name="R", running_config="[]")
     with pytest.raises(_Exit):
