@@ -5,8 +5,12 @@
 3. converge  playbooks/site.yml --diff                inbound, outbound, MX cutover
 4. audit     playbooks/audit.yml                      both sides and DNS, read only
 5. re-run    playbooks/site.yml                       must report changed=0 and write nothing
-6. rollback  playbooks/rollback.yml                   the recorded MX set comes back
-7. lab down, and a summary table: objects, changes, commits, writes, configuration reads, time per phase.
+6. rollback  playbooks/rollback.yml                   the recorded MX set comes back (with its TTL), checked by an audit
+7. remove    playbooks/remove.yml                     what the roles created is gone, checked by an audit
+8. one step  playbooks/inbound.yml --tags S5          only the SMTP routes come back, in one commit
+9. converge  playbooks/site.yml                       everything back, then the posture report (no finding at
+             playbooks/posture.yml                    warning or above; the report's path is printed)
+10. lab down, and a summary table: objects, changes, commits, writes, configuration reads, time per phase.
 
 Every playbook runs with `-i inventories/lab` (the lab's endpoints and credentials come from
 <state>/lab_vars.json). Exit status 0 only when every phase passed its check.
@@ -128,6 +132,7 @@ def main():
     lab("down")  # a leftover from an interrupted run
     shutil.rmtree(STATE, ignore_errors=True)  # the plan starts from a factory appliance, tenant and zone
     failures, phases, inventory = [], [], {}
+    posture_report = None
     total = time.monotonic()
     try:
         print("== demo: starting the lab (state dir %s)" % os.path.relpath(STATE, ROOT), flush=True)
@@ -176,6 +181,43 @@ def main():
         phases.append(after)
         check(after, "points to exchange_online" in open(after["log"], encoding="utf-8").read(),
               "after the rollback the MX does not point at Exchange Online")
+
+        remove = playbook("remove", "playbooks/remove.yml", "--diff")
+        phases.append(remove)
+        check(remove, remove["rc"] == 0 and remove["failed"] == 0, "the removal failed (rc %s)" % remove["rc"])
+        check(remove, remove["commits"] <= 1, "%d commits (at most one per appliance)" % remove["commits"])
+        removed = objects()
+        check(remove, removed["ESA SMTP routes"] == 0 and removed["Exchange inbound connectors"] == 0
+              and removed["Exchange outbound connectors"] == 0 and removed["Exchange transport rules"] == 0
+              and removed["ESA message filters"] == 0, "objects left after the removal: %s" % removed)
+        after = playbook("audit after removal", "playbooks/audit.yml")
+        phases.append(after)
+        check(after, after["rc"] == 0 and after["changed"] == 0, "the audit after the removal failed")
+
+        # One guide step: S5 (SMTP routes) alone, with the validation, backup and commit it needs.
+        step = playbook("one step (--tags S5)", "playbooks/inbound.yml", "--tags", "S5", "--diff")
+        phases.append(step)
+        stepped = objects()
+        check(step, step["rc"] == 0 and step["commits"] == 1 and step["exo_writes"] == 0,
+              "the S5 run failed, or committed %s times, or wrote to Exchange" % step["commits"])
+        check(step, stepped["ESA SMTP routes"] == 2 and stepped["ESA destination controls (besides the default)"] == 0,
+              "--tags S5 did more or less than the two SMTP routes: %s" % stepped)
+
+        again = playbook("converge again", "playbooks/site.yml", "--diff")
+        phases.append(again)
+        check(again, again["rc"] == 0 and again["failed"] == 0, "the second converge failed (rc %s)" % again["rc"])
+        check(again, objects() == inventory, "after the second converge the objects differ from the first: %s"
+              % objects())
+
+        report_dir = os.path.join(STATE, "posture")
+        posture = playbook("posture", "playbooks/posture.yml", "-e", "posture_output_dir=" + report_dir,
+                           "-e", "posture_threshold=warning")
+        phases.append(posture)
+        check(posture, posture["rc"] == 0 and posture["changed"] == 0,
+              "the posture report found something at warning or above, or failed (rc %s)" % posture["rc"])
+        report_html = os.path.join(report_dir, "posture.html")
+        check(posture, os.path.exists(report_html), "no report at %s" % report_html)
+        posture_report = report_html
     finally:
         print("\n== demo: stopping the lab", flush=True)
         lab("down")
@@ -189,13 +231,16 @@ def main():
     print("\n   config reads: configuration commands run without a change (showconfig, smtproutes, ...);"
           " max reads/login: the most reads of one command within one ESA login")
     print("\n   total %.0f s; logs in %s" % (time.monotonic() - total, os.path.relpath(LOGS, ROOT)))
+    if posture_report:
+        print("\n== demo: the posture report (kept after the lab stops): open %s" % os.path.relpath(posture_report, ROOT))
     if failures:
         print("\n== demo: FAILED")
         for failure in failures:
             print("   " + failure)
         return 1
     print("\n== demo: PASSED: plan wrote nothing; converge, cutover and audit passed; the re-run reported "
-          "changed=0 and wrote nothing; the rollback restored the MX")
+          "changed=0 and wrote nothing; the rollback restored the MX; the removal removed what the roles created; "
+          "--tags S5 ran that step alone; the posture report is clean")
     return 0
 
 
