@@ -532,11 +532,15 @@ def run_msp(runner, state_root, keep, tenants, per_tenant, gateways):
         with open(os.path.join(root, "msp.json"), encoding="utf-8") as handle:
             data = json.load(handle)
         runs = {}
-        for phase in ("check", "converge", "noop"):
+        report_dir = os.path.join(root, "posture")
+        for phase in ("check", "converge", "noop", "posture"):
             before = msp_counters(data)
-            argv = [runner.ansible_playbook, "-i", os.path.join(root, "inventory"), "--forks",
-                    str(tenants + gateways), runner.collection_playbook("site")] + (["--check"] if phase == "check" else [])
-            lines, wall, recap, log_path = runner.execute(argv, "msp-%s-site" % phase)
+            argv = [runner.ansible_playbook, "-i", os.path.join(root, "inventory"), "--forks", str(tenants + gateways)]
+            if phase == "posture":  # the posture audit over the converged MSP lab: one report per tenant
+                argv += [runner.collection_playbook("posture"), "-e", "posture_output_dir=" + report_dir]
+            else:
+                argv += [runner.collection_playbook("site")] + (["--check"] if phase == "check" else [])
+            lines, wall, recap, log_path = runner.execute(argv, "msp-%s" % phase)
             after = msp_counters(data)
             busy = host_busy_times(lines)
             record = {"phase": phase, "wall_s": round(wall, 2), "log": log_path,
@@ -544,6 +548,12 @@ def run_msp(runner, state_root, keep, tenants, per_tenant, gateways):
                       "tenant_s": {host: busy.get(host, 0.0) for host in sorted(data["tenants"])},
                       "gateway_s": {host: busy.get(host, 0.0) for host in sorted(data["gateways"])}}
             record.update({key: after[key] - before[key] for key in after})
+            if phase == "posture":
+                with open(os.path.join(report_dir, "posture.json"), encoding="utf-8") as handle:
+                    findings = json.load(handle).get("findings") or []
+                record["findings"] = {severity: len([f for f in findings if f.get("severity") == severity])
+                                      for severity in sorted(set(f.get("severity") for f in findings))}
+                record["tenant_reports"] = len(os.listdir(os.path.join(report_dir, "tenants")))
             runs[phase] = record
             tenant_times = sorted(record["tenant_s"].values())
             log("  msp-%-24s %7.1f s  changed=%-3d logins=%d lines=%d commits=%d writes=%d http=%d; per tenant"
@@ -679,10 +689,13 @@ def check_msp(results):
     noop = runs["noop"]
     clean = noop["changed"] == 0 and not (noop["esa_writes"] or noop["esa_commits"] or noop["exo_writes"])
     times = sorted(runs["converge"]["tenant_s"].values())
+    posture = runs.get("posture")
+    audit = ("; posture audit %.1f s, per tenant %.1f-%.1f s" % (
+        posture["wall_s"], min(posture["tenant_s"].values()), max(posture["tenant_s"].values()))) if posture else ""
     return (name, "check %.1f s, converge %.1f s, no-op %.1f s (changed %d, writes %d); converge per tenant %.1f-%.1f s"
-            " (median %.1f s)" % (runs["check"]["wall_s"], runs["converge"]["wall_s"], noop["wall_s"],
-                                  noop["changed"], noop["esa_writes"] + noop["exo_writes"], times[0], times[-1],
-                                  times[len(times) // 2]),
+            " (median %.1f s)%s" % (runs["check"]["wall_s"], runs["converge"]["wall_s"], noop["wall_s"],
+                                    noop["changed"], noop["esa_writes"] + noop["exo_writes"], times[0], times[-1],
+                                    times[len(times) // 2], audit),
             "REPORTED" if clean else "MISSED (the no-op run changed something)")
 
 
@@ -784,13 +797,14 @@ def render_msp(msp):
     out = ["## MSP scenario: %d tenants x %d domains, %d shared gateways" % (
         msp["tenants"], msp["domains_per_tenant"], msp["gateways"]), "",
         "`python -m lab msp up` (one Exchange lab per tenant, one ESA lab per gateway, one BIND), then"
-        " `ansible-playbook -i <msp>/inventory playbooks/site.yml --forks %d` (docs/msp.md): plan, converge, no-op."
+        " `ansible-playbook -i <msp>/inventory playbooks/site.yml --forks %d` (docs/msp.md): plan, converge, no-op;"
+        " then `playbooks/posture.yml` over the same inventory."
         " Per-host time: for every task, from its header to that host's result line, summed over the run." % (
             msp["tenants"] + msp["gateways"]), "",
         "| phase | wall s | changed | gateway logins | CLI round trips | commits | ESA writes | HTTP calls |"
         " Exchange writes | per tenant s (min / median / max) | per gateway s |",
         "|---|---|---|---|---|---|---|---|---|---|---|"]
-    for phase in ("check", "converge", "noop"):
+    for phase in [name for name in ("check", "converge", "noop", "posture") if name in runs]:
         record = runs[phase]
         times = sorted(record["tenant_s"].values())
         out.append("| %s | %.1f | %d | %d | %d | %d | %d | %d | %d | %.1f / %.1f / %.1f | %s |" % (
@@ -799,6 +813,12 @@ def render_msp(msp):
             times[len(times) // 2], times[-1], ", ".join("%s %.1f" % item for item in sorted(record["gateway_s"].items()))))
     out += ["", "Converge time per tenant: " + ", ".join(
         "%s %.1f s" % item for item in sorted(runs["converge"]["tenant_s"].items())) + ".", ""]
+    if "posture" in runs:
+        posture = runs["posture"]
+        out += ["Posture audit (`playbooks/posture.yml` over the converged MSP lab, one cross-tenant report and %d"
+                " per-tenant files): %.1f s; findings by severity %s; time per tenant: %s." % (
+                    posture["tenant_reports"], posture["wall_s"], json.dumps(posture["findings"], sort_keys=True),
+                    ", ".join("%s %.1f s" % item for item in sorted(posture["tenant_s"].items()))), ""]
     return out
 
 
