@@ -553,7 +553,8 @@ def run_msp(runner, state_root, keep, tenants, per_tenant, gateways):
                     findings = json.load(handle).get("findings") or []
                 record["findings"] = {severity: len([f for f in findings if f.get("severity") == severity])
                                       for severity in sorted(set(f.get("severity") for f in findings))}
-                record["tenant_reports"] = len(os.listdir(os.path.join(report_dir, "tenants")))
+                record["tenant_reports"] = len([name for name in os.listdir(os.path.join(report_dir, "tenants"))
+                                                if name.endswith(".json")])
             runs[phase] = record
             tenant_times = sorted(record["tenant_s"].values())
             log("  msp-%-24s %7.1f s  changed=%-3d logins=%d lines=%d commits=%d writes=%d http=%d; per tenant"
@@ -816,7 +817,7 @@ def render_msp(msp):
     if "posture" in runs:
         posture = runs["posture"]
         out += ["Posture audit (`playbooks/posture.yml` over the converged MSP lab, one cross-tenant report and %d"
-                " per-tenant files): %.1f s; findings by severity %s; time per tenant: %s." % (
+                " per-tenant reports): %.1f s; findings by severity %s; time per tenant: %s." % (
                     posture["tenant_reports"], posture["wall_s"], json.dumps(posture["findings"], sort_keys=True),
                     ", ".join("%s %.1f s" % item for item in sorted(posture["tenant_s"].items()))), ""]
     return out
