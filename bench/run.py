@@ -823,6 +823,17 @@ def render_msp(msp):
     return out
 
 
+def resumed_rows(meta):
+    """The header row that says which sizes an earlier, resumed run measured (``--resume``)."""
+    earlier = meta.get("resumed_from")
+    if not earlier:
+        return []
+    return ["| resumed | the sizes N=%s were measured by the earlier run %s (%s UTC, git %s, sha256 `%s`, `%s`, %.0f s),"
+            " which stopped in its MSP scenario; this run (`--resume`) measured what was missing |" % (
+                ", ".join(earlier["sizes"]), earlier["run_id"], earlier["date"], earlier["commit"],
+                earlier["collection_digest"], earlier["command"], earlier["duration_s"])]
+
+
 def render(results, targets):
     meta = results["meta"]
     sizes = sorted(results["sizes"], key=int)
@@ -838,7 +849,7 @@ def render(results, targets):
            " playbooks, meta: `%s`) |" % (meta["collection_source"], meta["collections_path"], meta["commit"],
                                           meta["collection_digest"]),
            "| command | `%s` |" % meta["command"],
-           "| duration of the whole bench | %.0f s |" % meta["duration_s"],
+           "| duration of the whole bench | %.0f s |" % meta["duration_s"]] + resumed_rows(meta) + [
            "",
            "**Caveat:** the machine has %s cores and other work (builds, tests, other engineers' runs) was running at"
            " the same time, and the lab itself (ESA simulator, Exchange gateway, two BIND instances) shares those"
@@ -996,6 +1007,8 @@ def parse_args(argv):
                         help="collections path holding mailops.secure_email (env BENCH_COLLECTIONS_PATH, else"
                              " ANSIBLE_COLLECTIONS_PATH, else <repo>/.build/collections)")
     parser.add_argument("--no-naive", action="store_true", help="skip the naive baseline")
+    parser.add_argument("--resume", default=None,
+                        help="an earlier run's bench/results/bench-<id>.partial.json: keep its sizes, run the rest")
     parser.add_argument("--no-msp", action="store_true",
                         help="skip the MSP scenario (%d tenants x %d domains, %d gateways)" % MSP_SCENARIO)
     parser.add_argument("--noop-repeats", type=int, default=3, help="how often the no-op run is repeated (default 3)")
@@ -1044,17 +1057,36 @@ def main(argv=None):
     log_dir = os.path.join(args.raw_dir, "logs", run_id)
     os.makedirs(log_dir, exist_ok=True)
     results = {"sizes": {}}
+    resumed = None
+    if args.resume:
+        # The sizes of an earlier run that stopped (its bench-<id>.partial.json): kept as measured, not run again.
+        with open(args.resume, encoding="utf-8") as handle:
+            resumed = json.load(handle)
+        results["sizes"] = resumed["sizes"]
     snapshot = None
     try:
         snapshot, source, digest = snapshot_collection(args.collections_path, args.state_root)
         meta = machine_info(args.collections_path, source, digest)
         meta.update({"date": stamp.strftime("%Y-%m-%d %H:%M"), "command": command_line(args, argv), "run_id": run_id,
                      "noop_repeats": args.noop_repeats, "naive_noop_max_size": args.naive_noop_max_size})
+        if resumed:
+            earlier = resumed["meta"]
+            started_at = datetime.datetime.strptime(earlier["run_id"], "%Y%m%dT%H%M%SZ").replace(
+                tzinfo=datetime.timezone.utc)
+            meta["resumed_from"] = {
+                "run_id": earlier["run_id"], "date": earlier["date"], "commit": earlier["commit"],
+                "collection_digest": earlier["collection_digest"], "command": earlier["command"],
+                "sizes": sorted(resumed["sizes"], key=int),
+                # the earlier run's sizes took from its start to the partial file's last write
+                "duration_s": round(os.path.getmtime(args.resume) - started_at.timestamp(), 1)}
         results["meta"] = meta
         log("sizes %s, mailops.secure_email from %s (%s, sha256 %s) copied to %s, logs in %s"
             % (args.sizes, source, meta["commit"], digest, snapshot, log_dir))
         runner = Runner(snapshot + os.pathsep + args.collections_path, log_dir)
         for size in args.sizes:
+            if str(size) in results["sizes"]:
+                log("N=%d: measured by the resumed run %s" % (size, resumed["meta"]["run_id"]))
+                continue
             log("N=%d: collection (check, converge, no-op)" % size)
             entry = {"domains": size,
                      "collection": run_collection(size, runner, args.state_root, args.keep_state, args.noop_repeats)}

@@ -132,6 +132,8 @@ ansible_connection: ansible.netcommon.network_cli
 ansible_network_os: mailops.secure_email.asyncos
 ansible_network_cli_ssh_type: libssh
 ansible_buffer_read_timeout: 0.02
+# The README's setting for real appliances: one whole CLI dialogue (all the tenants' domains) must fit.
+ansible_command_timeout: 180
 ansible_host: "{{ msp_lab.gateways[inventory_hostname].host }}"
 ansible_port: "{{ msp_lab.gateways[inventory_hostname].port }}"
 ansible_user: "{{ msp_lab.gateways[inventory_hostname].user }}"

@@ -300,10 +300,11 @@ class ExoLab(object):
     def tenant(self):
         return json.loads(self.cli("config"))["exo"]
 
-    def seed(self, data, tmp_path):
+    def seed(self, data, tmp_path, replace=False):
+        """``python -m lab exo seed``: add the records (``replace``: the lists given replace the tenant's)."""
         path = tmp_path / "exo-seed.json"
         path.write_text(json.dumps(data))
-        return self.cli("seed", "--file", str(path))
+        return self.cli("seed", "--file", str(path), *(("--replace",) if replace else ()))
 
     def vars(self):
         values = {}
