@@ -849,14 +849,15 @@ def render(results, targets):
            " playbooks, meta: `%s`) |" % (meta["collection_source"], meta["collections_path"], meta["commit"],
                                           meta["collection_digest"]),
            "| command | `%s` |" % meta["command"],
-           "| duration of the whole bench | %.0f s |" % meta["duration_s"]] + resumed_rows(meta) + [
-           "",
-           "**Caveat:** the machine has %s cores and other work (builds, tests, other engineers' runs) was running at"
-           " the same time, and the lab itself (ESA simulator, Exchange gateway, two BIND instances) shares those"
-           " cores with Ansible. Wall times are therefore noisy; the counters (logins, round trips, commits, writes,"
-           " configuration reads, HTTP calls, DNS queries/updates) are exact and do not depend on load." % meta["nproc"], "",
-           "## Targets", "",
-           "| target | measured | result |", "|---|---|---|"]
+           "| duration of the whole bench | %.0f s |" % meta["duration_s"]]
+    out += resumed_rows(meta) + [
+        "",
+        "**Caveat:** the machine has %s cores and other work (builds, tests, other engineers' runs) was running at"
+        " the same time, and the lab itself (ESA simulator, Exchange gateway, two BIND instances) shares those"
+        " cores with Ansible. Wall times are therefore noisy; the counters (logins, round trips, commits, writes,"
+        " configuration reads, HTTP calls, DNS queries/updates) are exact and do not depend on load." % meta["nproc"], "",
+        "## Targets", "",
+        "| target | measured | result |", "|---|---|---|"]
     for target, figure, verdict in targets:
         out.append("| %s | %s | **%s** |" % (target, figure, verdict))
     missed = [item[0] for item in targets if item[2] != "PASS"]
