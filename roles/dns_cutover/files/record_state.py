@@ -52,8 +52,13 @@ def _keep(path, content, low_ttl):
 
 
 def _write(directory, path, content):
-    if not os.path.isdir(directory):
+    try:
         os.makedirs(directory, 0o700)
+    except OSError:
+        # Another host of the same run (forks: the tenants of an MSP inventory share the state directory) may have
+        # created it in between; anything else wrong with the directory shows in mkstemp below.
+        if not os.path.isdir(directory):
+            raise
     descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".record.")
     with os.fdopen(descriptor, "w") as handle:
         handle.write(_text(content))
