@@ -157,6 +157,8 @@ sanity-219: $(GATE_DEPS)
 # not pass silently, so the gate requires pytest's "N passed" line.
 units: $(GATE_DEPS)
 	mkdir -p $(LOGS)
+	@# the posture report's HTML is rendered in headless Chromium by a unit test (installed when missing)
+	.ci/install_chromium.sh
 	cd $(TREE) && PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ansible-test units --venv --python 3.12 --color no 2>&1 \
 	  | tee $(LOGS)/units.raw
 	@grep -Eq '[0-9]+ passed' $(LOGS)/units.raw || { echo "units: no passing unit tests were run"; exit 1; }

@@ -23,6 +23,9 @@ from hypothesis import given, settings, strategies as st
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import transport_rule_module, transport_rules
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo import normalise as n
 from ansible_collections.mailops.secure_email.plugins.module_utils._exo.errors import ExoValidationError
+# the module double of the connectors' parsed tests: exit_json/fail_json record the result and stop
+from ansible_collections.mailops.secure_email.tests.unit.plugins.module_utils._exo.test_parsed_shapes import (  # noqa: E501
+    _Exit, _FakeModule)
 
 PROPERTY = settings(max_examples=int(os.environ.get("MAILOPS_PROPERTY_EXAMPLES", "150")), deadline=None,
                     database=None, derandomize=not os.environ.get("MAILOPS_PROPERTY_RANDOM"))
@@ -101,25 +104,6 @@ def test_problems_name_the_record_the_property_and_the_option(running_config, wo
         transport_rules.parse(running_config)
     for word in words:
         assert word in caught.value.message
-
-
-class _Exit(Exception):
-    pass
-
-
-class _FakeModule(object):
-    def __init__(self, **params):
-        self.params = dict(state="parsed", running_config=None, name=None)
-        self.params.update(params)
-        self.result = None
-
-    def exit_json(self, **result):
-        self.result = dict(result, failed=False)
-        raise _Exit()
-
-    def fail_json(self, **result):
-        self.result = dict(result, failed=True)
-        raise _Exit()
 
 
 def test_module_state_parsed_needs_no_connection_and_running_config_only_with_parsed():
