@@ -171,8 +171,10 @@ lab-tests: $(GATE_DEPS)
 INTEGRATION_TESTS ?= tests/integration
 # The suites whose outcome depends on the AsyncOS release profile: the gateway dialogues (modules, roles' gateway
 # sides, removal, backup and loadconfig, the probe). DNS, Exchange, posture, MSP, connection errors and the tracking
-# API do not talk the CLI dialogues, so they run once, in `integration`.
-RELEASE_DEPENDENT_TESTS := tests/integration/test_esa_*.py tests/integration/test_roles_*.py tests/integration/test_probe.py
+# API (test_esa_message_tracking.py: HTTP, no CLI dialogue) do not talk the CLI dialogues, so they run once, in
+# `integration`.
+RELEASE_DEPENDENT_TESTS := $(filter-out tests/integration/test_esa_message_tracking.py,\
+  $(wildcard tests/integration/test_esa_*.py)) tests/integration/test_roles_*.py tests/integration/test_probe.py
 
 integration: $(GATE_DEPS)
 	@cd $(TREE) && rc=0; $(RUN_ENV) python -m pytest $(INTEGRATION_TESTS) -q -p no:cacheprovider -n 2 --dist loadfile || rc=$$?; \

@@ -99,9 +99,13 @@ def test_sent_message_is_found_by_subject_and_message_id(mail_lab, tmp_path):
 def test_rat_rejected_recipient_is_tracked_as_rejected(mail_lab, tmp_path):
     subject = "rejected probe %s" % uuid.uuid4().hex[:8]
     _message_id, result = send(mail_lab, subject, rcpt="eve@elsewhere.example")
-    assert result["refused"]
-    found, _output = track(mail_lab, tmp_path, recipient="eve@elsewhere.example")
-    assert [item["status"] for item in found["messages"]] == ["Rejected"]
+    code, _text = result["refused"]["eve@elsewhere.example"]
+    assert code == 550 and result["error"] is None, result
+    logged = [entry for entry in mailflow.MailLog(mail_lab.state_dir).entries()
+              if "eve@elsewhere.example" in [item["rcpt"] for item in entry.get("rejected_rcpts") or []]]
+    assert [entry["status"] for entry in logged] == ["rejected"], (result, logged)
+    found, output = track(mail_lab, tmp_path, recipient="eve@elsewhere.example")
+    assert [item["status"] for item in found["messages"]] == ["Rejected"], (output, logged)
 
 
 def test_wrong_password_and_unverified_certificate_fail(mail_lab, tmp_path):
