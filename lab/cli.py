@@ -364,7 +364,8 @@ def cmd_reset(args):
 def cmd_fault(args):
     state = StateDir(args.state_dir)
     values = {"drop_after_lines": args.drop_after_lines, "sessions": args.sessions,
-              "prompt_delay": args.prompt_delay, "commit_delay": args.commit_delay}
+              "prompt_delay": args.prompt_delay, "commit_delay": args.commit_delay,
+              "ttymode_ignored": args.ttymode_ignored}
     if args.sessions is not None and args.drop_after_lines is None and "drop_after_lines" not in state.read_faults():
         raise LabError("--sessions only applies together with --drop-after-lines")
     faults = state.update_faults(clear=args.clear, **values)
@@ -519,6 +520,9 @@ def build_parser():
     fault.add_argument("--sessions", type=int, default=None, help="apply the drop fault to the next K sessions only")
     fault.add_argument("--prompt-delay", type=float, default=None, help="seconds to wait before each prompt (0 = off)")
     fault.add_argument("--commit-delay", type=float, default=None, help="seconds a commit takes (0 = off)")
+    fault.add_argument("--ttymode-ignored", action=argparse.BooleanOptionalAction, default=None,
+                       help="sessions keep paging after `setttymode 0 1` (an appliance where the undocumented command"
+                            " has no effect)")
     fault.add_argument("--clear", action="store_true", help="remove all faults (before applying the others)")
     return parser
 

@@ -28,7 +28,7 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # (pip install ./lab: then REPO_ROOT is the site-packages directory and state goes under the working directory).
 IN_REPOSITORY = os.path.exists(os.path.join(REPO_ROOT, "galaxy.yml"))
 
-FAULT_KEYS = ("drop_after_lines", "sessions", "prompt_delay", "commit_delay")
+FAULT_KEYS = ("drop_after_lines", "sessions", "prompt_delay", "commit_delay", "ttymode_ignored")
 
 
 def default_state_dir():
@@ -109,6 +109,8 @@ class StateDir:
                 if key in ("drop_after_lines", "sessions") and value <= 0:
                     faults.pop(key, None)
                 elif key in ("prompt_delay", "commit_delay") and value <= 0:
+                    faults.pop(key, None)
+                elif key == "ttymode_ignored" and not value:
                     faults.pop(key, None)
                 else:
                     faults[key] = value

@@ -54,6 +54,12 @@ VERSION = get_release(DEFAULT_RELEASE).version   # the default profile's (see re
 DEFAULT_PAGE_SIZE = 23          # 24-line terminal minus the pager line
 DEFAULT_WIDTH = 80              # columns of the default pty (libssh, paramiko invoke_shell: 80x24)
 PAGER_TEXT = "-Press Any Key For More-"
+# Commands whose long output the library still reads through the pager although every session it opens has sent
+# `setttymode 0 1` first (phoebe1411/cli/ctor/status.py, dictionaryconfig.py, domainkeysconfig.py, loadlicense.py,
+# featurekey.py, servicelogsconfig.py): the lab keeps paging them (inference from the library, docs/asyncos-cli.md
+# §1). None of them is a command the collection runs.
+STILL_PAGED = frozenset(("status", "dictionaryconfig", "domainkeysconfig", "loadlicense", "featurekey",
+                         "servicelogsconfig"))
 DEFAULT_PASSWORD = "ironport"   # in-process default; the SSH lab generates one per state dir
 
 
@@ -285,6 +291,9 @@ class Session:
         self._close_requested = False
         self._reading = None        # name of the running configuration command (see _end_invocation)
         self._changed = False       # that invocation completed an edit
+        self._command = None        # name of the running command (the pager exceptions of setttymode)
+        self.paginate = True        # `setttymode 0 1` turns it off (lab/esa/commands/system.py)
+        self.ttymode_ignored = False  # fault: the appliance keeps paging after setttymode
 
     # -- prompt and state --------------------------------------------------
     @property
@@ -308,6 +317,11 @@ class Session:
 
     def set_terminal_height(self, rows):
         self.page_size = max(rows - 1, 1) if rows else 0
+
+    def set_tty_mode(self, paginate):
+        """``setttymode``: pagination on or off for this session (a fault can make the session ignore it)."""
+        if not self.ttymode_ignored:
+            self.paginate = bool(paginate)
 
     def set_terminal_width(self, columns):
         """Terminal columns: ``showconfig`` wraps longer lines at this width; 0 disables wrapping."""
@@ -500,6 +514,7 @@ class Session:
             self.emit("Unknown command or missing feature key\n")
             return self._finish()
         ctx = Context(self, words[1:])
+        self._command = spec.name
         self._reading = spec.name if spec.config else None
         self._changed = False
         try:
@@ -570,7 +585,7 @@ class Session:
         return pieces[0]
 
     def _paginate(self, chunks):
-        size = self.page_size
+        size = self.page_size if self.paginate or self._command in STILL_PAGED else 0
         pieces = []
         current = []
         for text, paged in chunks:

@@ -252,6 +252,7 @@ class ESASSHServer:
         session = self.app.open_session(user=interface.username, page_size=max(rows - 1, 1), count_login=False,
                                         commit_delay=float(faults.get("commit_delay") or 0),
                                         width=request.columns or DEFAULT_WIDTH, login=interface.login_reads)
+        session.ttymode_ignored = bool(faults.get("ttymode_ignored"))
         request.session = session
         lines = 0
 

@@ -67,8 +67,45 @@ def m365_recipient_access(domain, action="accept"):
     return dict(address=_domain_name(domain, "m365_recipient_access"), action=action)
 
 
+def _accepted_name(entry):
+    """An accepted domain as exo_info returns it (``domain_name``) or as Get-AcceptedDomain prints it
+    (``DomainName``): (name, matches its subdomains)."""
+    if not isinstance(entry, dict):
+        raise AnsibleFilterError("m365_unaccepted_domains: an accepted domain is a dict with domain_name, got %r"
+                                 % (entry,))
+    name = entry.get("domain_name", entry.get("DomainName"))
+    if not isinstance(name, str) or not name.strip():
+        raise AnsibleFilterError("m365_unaccepted_domains: an accepted domain without domain_name: %r" % (entry,))
+    subdomains = entry.get("match_sub_domains", entry.get("MatchSubDomains", False))
+    return name.strip().rstrip(".").lower(), bool(subdomains)
+
+
+def m365_unaccepted_domains(domains, accepted_domains):
+    """The domains (names, or dicts with ``name``) that none of the tenant's accepted domains accepts, in their
+    order: exact names, and the subdomains of an accepted domain with MatchSubDomains. One pass over each list (a
+    set and a list of suffixes), so that a hundred domains cost no more than a few."""
+    if not isinstance(domains, list):
+        raise AnsibleFilterError("m365_unaccepted_domains: the input is a list of domains, got %r" % (domains,))
+    if not isinstance(accepted_domains, list):
+        raise AnsibleFilterError("m365_unaccepted_domains: accepted_domains is a list (exo_info's "
+                                 "accepted_domains), got %r" % (accepted_domains,))
+    exact, suffixes = set(), []
+    for entry in accepted_domains:
+        name, subdomains = _accepted_name(entry)
+        exact.add(name)
+        if subdomains:
+            suffixes.append("." + name)
+    missing = []
+    for domain in domains:
+        name = _domain_name(domain, "m365_unaccepted_domains")
+        if name not in exact and not any(name.endswith(suffix) for suffix in suffixes) and name not in missing:
+            missing.append(name)
+    return missing
+
+
 class FilterModule(object):
 
     def filters(self):
         return dict(m365_mx_host=m365_mx_host, m365_smtp_route=m365_smtp_route,
-                    m365_destination_control=m365_destination_control, m365_recipient_access=m365_recipient_access)
+                    m365_destination_control=m365_destination_control, m365_recipient_access=m365_recipient_access,
+                    m365_unaccepted_domains=m365_unaccepted_domains)

@@ -65,3 +65,11 @@ class TerminalModule(TerminalBase):
         prompt = self._get_prompt()
         if prompt is None:
             raise AnsibleConnectionFailure("no AsyncOS prompt was recognised after login")
+        # Cisco's own CLI test library sends this right after every login, in every release, to stop pagination
+        # (docs/asyncos-cli.md §1): long listings then arrive in one read instead of a pager key per 23 lines. The
+        # command is undocumented, so nothing relies on it: an appliance that refuses it, or keeps paging, is
+        # still read through the pager, which the dialogue engine handles anywhere.
+        try:
+            self._exec_cli_command(b"setttymode 0 1")
+        except AnsibleConnectionFailure:
+            pass

@@ -8,6 +8,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 M365 = "example-com.mail.protection.outlook.com"
 ROUTES = [
     dict(domain="example.com", destinations=[dict(host=M365, port=25)]),
@@ -145,3 +147,31 @@ def test_command_read_only_by_default(lab, playbook):
         dict(prompt="Choose the operation", answer=["CLEAR", ""])])]), expect_rc=2)
     assert "may change configuration" in refused.task("Commands")["result"]["msg"]
     assert lab.counters()["writes"] == 0
+
+
+def test_long_listing_without_and_with_the_pager(lab, playbook):
+    """The terminal plugin sends `setttymode 0 1` after login (as Cisco's CLI test library does), so 60 routes are
+    read with no pager key; on an appliance that keeps paging (the lab fault) the same routes are read through the
+    pager, with the same result: nothing relies on the undocumented command."""
+    many = [dict(domain="d%02d.example.org" % index, destinations=[dict(host="relay.example.org", port=25)])
+            for index in range(60)]
+    lab.cli("seed", "--level", "local", "--table", "smtp_routes", "--json",
+            json.dumps([dict(domain=item["domain"], destinations=["relay.example.org:25"]) for item in many]))
+    before = lab.counters()
+    quiet = playbook("routes.yml", dict(routes=many))
+    assert quiet.recap["changed"] == 0
+    after_quiet = lab.counters()
+    assert after_quiet["pager_keys"] == before["pager_keys"]
+    lab.cli("fault", "--ttymode-ignored")
+    paged = playbook("routes.yml", dict(routes=many))
+    assert paged.recap["changed"] == 0
+    after_paged = lab.counters()
+    assert after_paged["pager_keys"] - after_quiet["pager_keys"] >= 60 // 23
+    assert after_paged["writes"] == before["writes"] and after_paged["commits"] == before["commits"]
+    # a write through a paging session (from 12.0 the pager also interrupts dialogues)
+    more = many + [dict(domain="new.example.org", destinations=[dict(host="relay.example.org", port=25)])]
+    written = playbook("routes.yml", dict(routes=more))
+    assert written.recap["changed"] == 1
+    assert lab.route_map()["new.example.org"] == ["relay.example.org:25"] and len(lab.routes()) == 61
+    assert lab.counters()["pager_keys"] > after_paged["pager_keys"]
+    lab.cli("fault", "--no-ttymode-ignored")

@@ -136,6 +136,39 @@ def test_terminal_height_sets_page_size(app):
     assert len(out.split("\n")) == 40 and out.endswith("-Press Any Key For More-")
 
 
+def test_setttymode_0_1_stops_the_pager_for_the_session(app):
+    """Cisco's CLI test library sends `setttymode 0 1` after every login ("NOT paginate output"): the listings and
+    showconfig then arrive whole; a later `setttymode 1 1` pages again (reconstructed)."""
+    cli = Cli(app, page_size=10)
+    assert cli.run("setttymode 0 1") == "esa1.lab> "
+    for index in range(25):        # 14.1 pages inside dialogues too: without the pager, add_route's script fits
+        add_route(cli, f"d{index:02}.example.com", "h1.example.net")
+    before = app.counters["pager_keys"]
+    out = cli.run("smtproutes", "print")
+    assert "-Press Any Key For More-" not in out and len([l for l in out.split("\n") if l.startswith("d")]) == 25
+    cli.run("")
+    out = cli.last("showconfig", "1")
+    assert "-Press Any Key For More-" not in out and out.endswith("esa1.lab> ")
+    assert app.counters["pager_keys"] == before
+    cli.run("", "setttymode 1 1")
+    assert "-Press Any Key For More-" in cli.run("smtproutes", "print")
+
+
+@pytest.mark.parametrize("line", ["setttymode", "setttymode 0", "setttymode x 1", "setttymode 0 1 2"])
+def test_setttymode_needs_two_numbers(cli, line):
+    assert cli.run(line) == "Invalid arguments when processing: setttymode\n\nesa1.lab> "
+    assert cli.session.paginate
+
+
+def test_setttymode_ignored_fault_keeps_paging():
+    cli = Cli(Appliance(hostname="esa1.lab", release="11.0"), page_size=10)
+    cli.session.ttymode_ignored = True
+    for index in range(25):
+        add_route(cli, f"d{index:02}.example.com", "h1.example.net")
+    assert cli.run("setttymode 0 1") == "esa1.lab> "
+    assert cli.run("smtproutes", "print").endswith("-Press Any Key For More-")
+
+
 def _showconfig(app, option):
     cli = Cli(app, page_size=0, width=0)       # no wrapping: whole XML lines (wrapping: test_lab_engine_reads.py)
     out = cli.run("showconfig")

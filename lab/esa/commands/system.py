@@ -1,4 +1,4 @@
-"""General commands: version, commit, clear, showconfig, saveconfig, exit, help.
+"""General commands: version, commit, clear, showconfig, saveconfig, setttymode, exit, help.
 
 Sources of the texts printed here: ``Please enter some comments describing your changes:`` (substrings
 ``enter some comments describing your changes:`` / ``lease enter some comments``), ``Do you want to save the
@@ -323,6 +323,22 @@ def loadconfig(ctx):
     ctx.out('Values have been loaded.\nBe sure to run "commit" to make these changes active.\n')
 
 
+def setttymode(ctx):
+    """``setttymode 0 1``: no pagination for the rest of the session.
+
+    Source: Cisco's CLI test library sends exactly ``setttymode 0 1`` right after every login, in every release
+    directory (phoebe1100-phoebe1411: ``get_sess`` in cli/ctor/clictorbase.py, and cli/cli.py), with the docstring
+    "set the tty mode to NOT paginate output", and then waits for the prompt again. The command is not in Cisco's
+    CLI reference. Reconstructed: that the first argument 0 turns pagination off and any other value on, that the
+    second argument is accepted and ignored, that nothing is printed, and the error for missing or non-numeric
+    arguments (the line the terminal plugin's error patterns know)."""
+    args = ctx.preanswers
+    if len(args) != 2 or not all(arg.isdigit() for arg in args):
+        ctx.error("Invalid arguments when processing: setttymode")
+        return
+    ctx.session.set_tty_mode(paginate=args[0] != "0")
+
+
 def exit_cli(ctx):
     if ctx.session.has_pending:
         ctx.out("Warning: You have uncommitted changes. They have been discarded.\n")
@@ -348,6 +364,7 @@ COMMANDS = [
     CommandSpec("showconfig", showconfig, "Display all configuration values.", config=True),
     CommandSpec("saveconfig", saveconfig, "Saves the configuration to disk.", config=True),
     CommandSpec("loadconfig", loadconfig, "Load a configuration file.", editing=True),
+    CommandSpec("setttymode", setttymode, "Set the terminal mode (pagination)."),
     CommandSpec("exit", exit_cli, "Exit the CLI.", aliases=("quit", "q")),
     CommandSpec("help", help_cli, "Show the list of commands.", aliases=("?",)),
 ]

@@ -7,12 +7,14 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 import pytest
 
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.mailops.secure_email.plugins.filter.m365 import (
-    m365_destination_control, m365_mx_host, m365_recipient_access, m365_smtp_route)
+    m365_destination_control, m365_mx_host, m365_recipient_access, m365_smtp_route, m365_unaccepted_domains)
 
 
 def test_mx_host_replaces_dots_with_dashes():
@@ -69,3 +71,40 @@ def test_s3_and_s4_entries():
     assert m365_recipient_access("example.com") == dict(address="example.com", action="accept")
     with pytest.raises(AnsibleFilterError):
         m365_recipient_access("two words")
+
+
+# -- m365_unaccepted_domains -------------------------------------------------------------------------------
+ACCEPTED = [dict(domain_name="example.com", match_sub_domains=False),
+            dict(domain_name="Contoso.Example", match_sub_domains=True),
+            dict(DomainName="fabrikam.example")]                      # Get-AcceptedDomain's own spelling
+
+
+@pytest.mark.parametrize("domains,missing", [
+    (["example.com", "EXAMPLE.COM."], []),
+    ([dict(name="sub.contoso.example"), "contoso.example"], []),       # MatchSubDomains
+    (["sub.example.com", "fabrikam.example"], ["sub.example.com"]),    # no MatchSubDomains: a subdomain is missing
+    (["xcontoso.example", "other.test", "other.test"], ["xcontoso.example", "other.test"]),  # no suffix trick, once
+])
+def test_unaccepted_domains(domains, missing):
+    assert m365_unaccepted_domains(domains, ACCEPTED) == missing
+
+
+@pytest.mark.parametrize("domains,accepted,message", [
+    ("example.com", ACCEPTED, "the input is a list"),
+    (["example.com"], None, "accepted_domains is a list"),
+    (["example.com"], [dict(match_sub_domains=True)], "without domain_name"),
+    ([dict(mx_host="x")], ACCEPTED, "is not a domain name"),
+])
+def test_unaccepted_domains_bad_input(domains, accepted, message):
+    with pytest.raises(AnsibleFilterError, match=message):
+        m365_unaccepted_domains(domains, accepted)
+
+
+def test_unaccepted_domains_is_linear():
+    """Two thousand domains against two thousand accepted domains in well under a second (the role's old Jinja
+    loop compared every pair)."""
+    domains = ["d%04d.example.test" % index for index in range(2000)]
+    accepted = [dict(domain_name=name) for name in reversed(domains)]
+    started = time.time()
+    assert m365_unaccepted_domains(domains + ["extra.test"], accepted) == ["extra.test"]
+    assert time.time() - started < 0.5

@@ -10,6 +10,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+import time
+
 import pytest
 
 dns = pytest.importorskip("dns")
@@ -269,6 +272,7 @@ class _Lookup(object):
     def __init__(self):
         self.queries = 0
         self.names = []
+        self.prefetched = []
 
     def rrset(self, name, rdtype):
         self.queries += 1
@@ -277,6 +281,9 @@ class _Lookup(object):
 
     def txt(self, name):
         return []
+
+    def prefetch(self, questions):
+        self.prefetched.extend(questions)
 
 
 def _info_params(**kwargs):
@@ -337,3 +344,49 @@ def test_to_ascii_refuses_ambiguous_idn(text, message):
     with pytest.raises(names.IDNAError) as info:
         names.to_ascii(text, "domain")
     assert str(info.value).startswith("domain: ") and message in str(info.value)
+
+
+# -- Lookup.prefetch: the questions of many domains in flight together ----------------------------------
+def _timed_lookup(monkeypatch, delay, fail=()):
+    lookup = info_module.Lookup(_info_params(nameservers=["127.0.0.1"]))
+    asked = []
+
+    def resolve(name, rdtype):
+        asked.append((name, rdtype, threading.current_thread().name))
+        lookup.queries += 1
+        time.sleep(delay)
+        if name.rstrip(".") in fail:
+            raise LookupError("timeout")
+        return "rrset of %s %s" % (name, rdtype)
+
+    monkeypatch.setattr(lookup, "_resolve", resolve)
+    return lookup, asked
+
+
+def test_prefetch_asks_each_question_once_concurrently_and_caches_failures(monkeypatch):
+    lookup, asked = _timed_lookup(monkeypatch, 0.05, fail=("bad.example",))
+    questions = [("d%d.example" % i, rdtype) for i in range(8) for rdtype in ("MX", "TXT")]
+    questions += [("D0.EXAMPLE.", "mx"), ("bad.example", "TXT")]          # a repeat in other spelling, a failure
+    started = time.time()
+    lookup.prefetch(questions)
+    elapsed = time.time() - started
+    assert len(asked) == 17 and lookup.queries == 17                      # 16 distinct + bad.example, no repeat
+    assert elapsed < 17 * 0.05 / 3, elapsed                               # sequential would take 0.85 s
+    assert len(set(thread for _name, _type, thread in asked)) > 1
+    assert lookup.rrset("d3.example.", "TXT") == "rrset of d3.example TXT"
+    with pytest.raises(LookupError, match="timeout"):
+        lookup.rrset("bad.example", "TXT")
+    assert len(asked) == 17                                               # read from the cache, not asked again
+
+
+def test_gather_results_do_not_depend_on_prefetch(monkeypatch):
+    """The analysis of a run with the prefetch equals the analysis without it (the same answers, the same order
+    of findings), whatever order the concurrent answers arrived in."""
+    results = []
+    for workers in (1, 8):
+        monkeypatch.setattr(info_module, "PREFETCH_WORKERS", workers)
+        fake = _Lookup()
+        monkeypatch.setattr(info_module, "Lookup", lambda params, fake=fake: fake)
+        results.append(info_module.gather(_info_params(domains=["a.example", "b.example"], hosts=["mx.example"])))
+        assert ("a.example", "MX") in fake.prefetched and ("_dmarc.b.example", "TXT") in fake.prefetched
+    assert results[0] == results[1]
