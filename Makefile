@@ -50,7 +50,7 @@ PIP_QUIET_FILTER := 2>&1 | { grep -v "is ignored: it is neither a file nor a dir
 RUN_ENV := PATH="$(CURDIR)/$(VENV)/bin:$$PATH" ANSIBLE_COLLECTIONS_PATH="$(COLLECTIONS)"
 
 .PHONY: help venv venv-main venv-219 lock deps tree shim bind prep test demo lab-up lab-down clean \
-        lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest faults molecule molecule-oldest \
+        lint docs-lint sanity sanity-219 units lab-tests integration integration-oldest integration-oldest-full faults molecule molecule-oldest \
         build importer offline-install ee docsite chromium
 
 help:
@@ -60,6 +60,7 @@ help:
 	@echo "make docsite     the docsite (antsibull-docs + Sphinx, offline) in $(BUILD)/docsite/html, one page checked in headless Chromium"
 	@echo "make faults      the fault and bad-input suites against the lab (tests/faults, tests/badinput; tests/faults/README.md)"
 	@echo "make integration LAB_RELEASE=13.5   a gate against another lab release profile (11.0, 13.5, 14.1, 16.0)"
+	@echo "make integration-oldest-full   every release-dependent suite (roles too) against the oldest profile (11.0)"
 	@echo "make venv        .venv (Python 3.12, pinned tools) and .venv-219 (Python 3.11, ansible-core 2.19)"
 	@echo "make deps        ansible.netcommon + ansible.utils from the PyPI ansible wheel into $(BUILD)/collections"
 	@echo "make tree        refresh the scratch collection copy at $(TREE)"
@@ -173,16 +174,23 @@ INTEGRATION_TESTS ?= tests/integration
 # sides, removal, backup and loadconfig, the probe). DNS, Exchange, posture, MSP, connection errors and the tracking
 # API (test_esa_message_tracking.py: HTTP, no CLI dialogue) do not talk the CLI dialogues, so they run once, in
 # `integration`.
-RELEASE_DEPENDENT_TESTS := $(filter-out tests/integration/test_esa_message_tracking.py,\
-  $(wildcard tests/integration/test_esa_*.py)) tests/integration/test_roles_*.py tests/integration/test_probe.py
+OLDEST_SLICE_TESTS := $(filter-out tests/integration/test_esa_message_tracking.py,\
+  $(wildcard tests/integration/test_esa_*.py)) tests/integration/test_probe.py
+RELEASE_DEPENDENT_TESTS := $(OLDEST_SLICE_TESTS) tests/integration/test_roles_*.py
 
 integration: $(GATE_DEPS)
 	@cd $(TREE) && rc=0; $(RUN_ENV) python -m pytest $(INTEGRATION_TESTS) -q -p no:cacheprovider -n 2 --dist loadfile || rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "integration: pytest collected no tests (exit 5)"; fi; exit $$rc
 
-# The release-dependent suites against the oldest release profile (before DANE, ":>" prompts and paging inside
-# dialogues). `make integration LAB_RELEASE=11.0` runs every suite against it.
+# The oldest release profile (before DANE, ":>" prompts and paging inside dialogues), a slice in `make test`: every
+# module's dialogues (test_esa_*, the probe). The roles' runs on it are molecule-oldest's converge and idempotence;
+# `make integration-oldest-full` adds the role suites (removal, tags, backup and loadconfig), and
+# `make integration LAB_RELEASE=11.0` runs every suite against it.
 integration-oldest: $(GATE_DEPS)
+	@$(MAKE) --no-print-directory integration GATE_DEPS= LAB_RELEASE=$(OLDEST_RELEASE) \
+	  INTEGRATION_TESTS="$(OLDEST_SLICE_TESTS)"
+
+integration-oldest-full: $(GATE_DEPS)
 	@$(MAKE) --no-print-directory integration GATE_DEPS= LAB_RELEASE=$(OLDEST_RELEASE) \
 	  INTEGRATION_TESTS="$(RELEASE_DEPENDENT_TESTS)"
 
