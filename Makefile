@@ -270,8 +270,11 @@ ee: $(GATE_DEPS)
 # ---------------------------------------------------------------------------------------------
 # Lab and demo.
 
+# make demo DNS=route53: the cutover, SPF fix and rollback through dns_cutover_provider: route53 against the lab's
+# Route 53 (moto feeding BIND); default rfc2136 (TSIG updates to BIND). See .ci/demo.sh.
+DNS ?= rfc2136
 demo: venv-main deps tree bind
-	.ci/demo.sh
+	DEMO_DNS="$(DNS)" .ci/demo.sh
 
 lab-up: venv-main
 	$(VENV)/bin/python -m lab up --state-dir $(LAB_STATE_DIR) --esa-port $(LAB_ESA_PORT)

@@ -5,7 +5,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -31,6 +30,7 @@ from .dns import cli as dns_cli
 from .dns.bind import GATEWAY_ZONE, KEY_ALGORITHM, KEY_NAME, BindLab, DNSLabError
 from .exo import cli as exo_cli
 from .state import BIND_HOST, REPO_ROOT, StateDir, default_port, default_state_dir
+from .procs import pid_alive, port_open
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -40,35 +40,12 @@ class LabError(Exception):
     """A user-facing error: printed, exit code 1."""
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            cmdline = handle.read()
-        return b"lab" in cmdline and b"serve" in cmdline
-    except OSError:
-        return True
-
-
 def running_info(state):
     """Runtime info of the running server of ``state`` or None."""
     info = state.runtime()
-    if info and info.get("pid") and _pid_alive(info["pid"]):
+    if info and info.get("pid") and pid_alive(info["pid"], "lab", "serve"):
         return info
     return None
-
-
-def _port_open(host, port):
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def _parse_machines(text):
@@ -96,6 +73,7 @@ def cmd_up(args):
               + (f", release {info['release']}" if info.get("release") else "") + "; nothing to do.")
         _dns_up(args, state)
         _exo_up(args, state)
+        _mail_wiring(state)
         _write_lab_vars(state)
         return 0
     state.ensure()
@@ -117,7 +95,7 @@ def cmd_up(args):
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         info = state.runtime()
-        if info and info.get("pid") == process.pid and _port_open(info["host"], info["port"]):
+        if info and info.get("pid") == process.pid and port_open(info["host"], info["port"]):
             break
         if process.poll() is not None:
             raise LabError(f"the ESA lab server exited with code {process.returncode}; log {state.file('esa.log')}:\n"
@@ -138,6 +116,7 @@ def cmd_up(args):
               f"https://{info['host']}:{info['api_port']} (docs/mail-flow.md)")
     _dns_up(args, state)
     _exo_up(args, state)
+    _mail_wiring(state)
     _write_lab_vars(state)
     return 0
 
@@ -151,7 +130,8 @@ def _write_lab_vars(state):
     info = running_info(state) or {}
     data = {"state_dir": state.path,
             "esa": {"host": info.get("host", BIND_HOST), "port": info.get("port"), "smtp_port": info.get("smtp_port"),
-                    "api_port": info.get("api_port"), "api_ca_path": info.get("api_ca_path"), "user": "admin",
+                    "api_port": info.get("api_port"), "api_ca_path": info.get("api_ca_path"),
+                    "sink_port": info.get("sink_port"), "user": "admin",
                     "password": state.password()},
             "exo": None, "dns": None}
     exo_vars = state.file("exo_vars.yml")
@@ -168,6 +148,7 @@ def _write_lab_vars(state):
         data["dns"] = {"server": "127.0.0.1", "port": dns_settings["port"], "zone": dns_settings["zone"],
                        "key_name": KEY_NAME, "key_algorithm": KEY_ALGORITHM,
                        "key_secret": dns_settings["key_secret"], "gateway_zone": GATEWAY_ZONE}
+    data["route53"] = _route53("vars", state)
     path = state.file(LAB_VARS_FILE)
     fd = os.open(path + ".tmp", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
@@ -175,6 +156,25 @@ def _write_lab_vars(state):
         handle.write("\n")
     os.replace(path + ".tmp", path)
     print(f"lab vars:  {path} (read by inventories/lab)")
+
+
+def _mail_wiring(state):
+    """ESA and Exchange both up: point the ESA's routes to the tenant's MX hosts at the tenant's SMTP port, the
+    tenant's outbound smart host at the ESA, and everything else at the internet sink (lab/exo/mailflow.py wire;
+    docs/mail-flow.md "End to end")."""
+    info, exo = running_info(state), exo_cli.running_info(state.path)
+    if not info or not info.get("smtp_port"):
+        return
+    try:
+        from .exo import mailflow as exo_mailflow
+        from .exo.store import LAB_RELAY_HOST
+    except ImportError:  # no aiosmtpd: no mail flow
+        return
+    exo_mailflow.wire(state.path, esa_smtp_port=info["smtp_port"], tenant_smtp_port=(exo or {}).get("mail_port"),
+                      sink_port=info.get("sink_port"), relay_hosts=[LAB_RELAY_HOST])
+    print(f"mail:      internet sink 127.0.0.1:{info.get('sink_port')}"
+          + (f", tenant inbound SMTP 127.0.0.1:{exo['mail_port']}" if (exo or {}).get("mail_port") else "")
+          + " (next hops in esa_next_hops.json, exo_next_hops.json)")
 
 
 def _exo_up(args, state):
@@ -197,6 +197,16 @@ def _dns_up(args, state):
             print(line)
     except DNSLabError as exc:
         raise LabError(f"DNS: {exc}") from None
+    _route53("up", state, args)
+
+
+def _route53(event, state, args=None):
+    """The lab's Route 53 API (lab/route53.py: moto behind a counting proxy, every change pushed into BIND): started
+    after BIND by ``up --route53`` (or env LAB_ROUTE53=1), stopped by ``down``; ``status --json`` and lab_vars.json
+    get its endpoint URL and fake credentials (``route53``, null when not running)."""
+    from . import route53
+
+    return route53.hook(event, state.path if state is not None else None, args)
 
 
 def _log_tail(state, lines=15):
@@ -209,6 +219,7 @@ def _log_tail(state, lines=15):
 
 def cmd_down(args):
     state = StateDir(args.state_dir)
+    _route53("down", state)
     for line in dns_cli.stop(state.path):
         print(line)
     exo_cli.down(state.path)
@@ -219,9 +230,9 @@ def cmd_down(args):
     pid = info["pid"]
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid, "lab", "serve"):
         time.sleep(0.1)
-    if _pid_alive(pid):
+    if pid_alive(pid, "lab", "serve"):
         os.kill(pid, signal.SIGKILL)
     state.clear_runtime(pid)
     print(f"ESA lab stopped (pid {pid}).")
@@ -247,6 +258,7 @@ def cmd_status(args):
         "port": info["port"] if info else None,
         "smtp_port": info.get("smtp_port") if info else None,
         "api_port": info.get("api_port") if info else None,
+        "sink_port": info.get("sink_port") if info else None,
         "hostname": (info or identity).get("hostname"),
         "cluster": cluster["name"] if cluster else None,
         "release": info.get("release") if info else None,
@@ -254,7 +266,8 @@ def cmd_status(args):
         "counters": counters,
     }
     if args.json:
-        print(json.dumps({"esa": status, "dns": dns_cli.status(state.path), "exo": exo_cli.status(state.path)},
+        print(json.dumps({"esa": status, "dns": dns_cli.status(state.path), "exo": exo_cli.status(state.path),
+                          "route53": _route53("status", state)},
                          indent=2))
         return 0
     if info:
@@ -405,7 +418,10 @@ def _mail_servers(args, state, server):
     except ImportError as exc:
         logging.warning("SMTP and message tracking not started (pip install ./lab for aiosmtpd): %s", exc)
         return None, None
-    smtp = ESASMTPServer(state.path, lambda: server.app.committed, port=args.smtp_port, hostname=args.hostname)
+    sink = _internet_sink(state)
+    smtp = ESASMTPServer(state.path, lambda: server.app.committed, port=args.smtp_port, hostname=args.hostname,
+                         default_next_hop=f"{BIND_HOST}:{sink.port}" if sink else None, tls_dir=state.path)
+    smtp.sink = sink
     api = TrackingAPI(state.path, server.password, port=args.api_port, hostname=args.hostname)
     for part, port in ((smtp, args.smtp_port), (api, args.api_port)):
         try:
@@ -415,6 +431,17 @@ def _mail_servers(args, state, server):
             server.stop()
             raise LabError(f"cannot listen on {BIND_HOST}:{port} ({type(part).__name__}): {exc}") from None
     return smtp, api
+
+
+def _internet_sink(state):
+    """The lab's "internet": a recording SMTP sink (lab/esa/mailflow.py Sink, <state>/sink_messages.jsonl) where the
+    ESA delivers every host or domain without a mapping in esa_next_hops.json (docs/mail-flow.md "End to end")."""
+    from .esa.mailflow import Sink
+    try:
+        return Sink("internet", state_dir=state.path).start()
+    except OSError as exc:
+        logging.warning("internet sink not started: %s", exc)
+        return None
 
 
 def cmd_serve(args):
@@ -439,13 +466,14 @@ def cmd_serve(args):
     state.write_runtime({"pid": os.getpid(), "host": server.host, "port": server.port, "hostname": args.hostname,
                          "smtp_port": smtp.port if smtp else None, "api_port": api.port if api else None,
                          "api_ca_path": api.ca_path if api else None,
+                         "sink_port": smtp.sink.port if smtp and getattr(smtp, "sink", None) else None,
                          "cluster": cluster,
                          "release": release.name, "version": release.version, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())})
     try:
         while not stop.wait(0.5):
             pass
     finally:
-        for part in (api, smtp):
+        for part in (api, smtp, getattr(smtp, "sink", None)):
             if part:
                 part.stop()
         server.stop()
@@ -493,6 +521,7 @@ def build_parser():
                                    help="Exchange Online HTTPS port on 127.0.0.1 (env LAB_EXO_PORT; default: any free "
                                         "port, see status)")
     sub.choices["up"].add_argument("--no-exo", action="store_true", help="do not start the Exchange Online part")
+    _route53("parser", None, sub.choices["up"])
     add("down", cmd_down, "stop the lab ESA and DNS")
     status = add("status", cmd_status, "show whether the lab ESA runs, and its counters")
     status.add_argument("--json", action="store_true", help="JSON output")
@@ -531,6 +560,8 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["exo"]:  # python -m lab exo ... (lab/exo/cli.py: reset, fault, seed, smarthost, app, ...)
         return exo_cli.main(argv[1:])
+    if argv[:1] == ["route53"]:  # python -m lab route53 up|down|status|reset|records (lab/route53.py)
+        return _route53("main", None, argv[1:])
     if argv[:1] == ["msp"]:  # python -m lab msp up|down|status (lab/msp.py: K tenants, M gateways)
         from . import msp
 

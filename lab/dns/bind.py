@@ -29,6 +29,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from ..procs import pid_alive
 
 ZONE = "example.test"
 KEY_NAME = "lab-update"
@@ -167,26 +168,6 @@ def _read_json(path, default):
         return default
 
 
-def _pid_alive(pid):
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open("/proc/%d/stat" % pid, "rb") as handle:
-            if handle.read().split(b")")[-1].split()[0] == b"Z":
-                return False
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            cmdline = handle.read()
-        return not cmdline or b"named" in cmdline
-    except (OSError, IndexError):
-        return True
-
-
 class BindLab:
     """The DNS part of one lab state directory."""
 
@@ -207,7 +188,7 @@ class BindLab:
         info = self.runtime()
         if not info:
             return None
-        if all(_pid_alive(info.get(name, {}).get("pid")) for name in INSTANCES):
+        if all(pid_alive(info.get(name, {}).get("pid"), "named") for name in INSTANCES):
             return info
         return None
 
@@ -427,14 +408,14 @@ class BindLab:
         stopped = []
         for name in INSTANCES:
             pid = (info.get(name) or {}).get("pid")
-            if _pid_alive(pid):
+            if pid_alive(pid, "named"):
                 os.kill(pid, signal.SIGTERM)
                 stopped.append((name, pid))
         deadline = time.monotonic() + STOP_TIMEOUT
         for _name, pid in stopped:
-            while time.monotonic() < deadline and _pid_alive(pid):
+            while time.monotonic() < deadline and pid_alive(pid, "named"):
                 time.sleep(0.05)
-            if _pid_alive(pid):
+            if pid_alive(pid, "named"):
                 os.kill(pid, signal.SIGKILL)
         if os.path.exists(self.file("dns.json")):
             os.unlink(self.file("dns.json"))

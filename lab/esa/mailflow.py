@@ -12,7 +12,10 @@ Stages, in the order AsyncOS applies them to a message:
    ``_ACTIONS``); others are logged as "not simulated" and their condition is false.
 4. **SMTP routes** (``routes.py``) to the next hop, delivered by SMTP. The lab replaces each route host by a
    loopback address from ``<state>/esa_next_hops.json`` (``{"host" or "host:port" or "domain": "127.0.0.1:port"}``,
-   like the Exchange lab's smart host map) so that routes can point at the lab's sinks (``Sink``).
+   like the Exchange lab's smart host map) so that routes can point at the lab's sinks (``Sink``); the key ``*`` (or
+   the ``default_next_hop`` given by ``serve``: the internet sink) takes any other host. To a next hop that offers
+   XCLIENT (the lab tenant, lab/exo/mailflow.py) the lab presents ``XCLIENT ADDR=<PUBLIC_ADDRESSES of the receiving
+   listener's interface>``, so that the tenant's connector restriction sees the gateway's address.
 5. **Destination controls' TLS** (``destinations.py``): recorded per delivery; ``Preferred`` uses STARTTLS when the
    next hop offers it, ``Required`` fails the delivery when it does not (a ``Sink`` offers STARTTLS when given a
    ``tls_dir``); certificates are not verified.
@@ -50,6 +53,7 @@ from .hat import effective as hat_effective, listener_hat
 from .listeners import interface_ip
 from .destinations import DEFAULT_DOMAIN, effective as dest_effective
 from .routes import parse_destination
+from .store import read_json, write_json_atomic
 
 LOG = logging.getLogger("lab.esa.mailflow")
 
@@ -88,6 +92,15 @@ XCLIENT_DENIED = "550 5.7.0 Error: insufficient authorization"
 XCLIENT_SYNTAX = "501 5.5.4 Syntax: XCLIENT attribute=value..."
 XCLIENT_IN_TRANSACTION = "503 5.5.1 Error: MAIL transaction in progress"
 XCLIENT_ATTRS = ("NAME", "ADDR", "PORT", "PROTO", "HELO", "LOGIN", "DESTADDR", "DESTPORT")
+
+# Lab choice (docs/mail-flow.md "End to end"): the public address the gateway delivers from, per interface of the
+# listener that received the message. They are the "Email Security" addresses of the lab's CES welcome letter
+# (inventories/lab/welcome_letter.txt; the A records of mx1 in lab/dns/bind.py GATEWAY_HOSTS), i.e. the addresses
+# the S2 inbound connector allows. The lab ESA presents them with XCLIENT ADDR= to a next hop that offers XCLIENT
+# (the lab tenant, lab/exo/mailflow.py), so that the tenant's connector restriction sees the gateway's IP.
+PUBLIC_ADDRESSES = {"Data 1": "198.51.100.105", "Data 2": "198.51.100.143"}
+# The key of esa_next_hops.json that stands for "any other host or domain" (the lab's internet sink).
+DEFAULT_HOP_KEY = "*"
 
 
 def _now():
@@ -493,8 +506,23 @@ def destination_tls(table, domain):
     return DEFAULT_DOMAIN, default.get("tls") or "off"
 
 
-def _deliver_once(address, mail_from, rcpts, data, tls, hostname):
-    """One SMTP delivery. Returns (ok, reply text, tls used)."""
+def xclient(client, attrs):
+    """Send ``XCLIENT attr=value ...`` (Postfix XCLIENT_README) when the server offers it; EHLO again after the 220.
+    Returns the reply (code, text), or None when the server does not offer XCLIENT or nothing is to be sent."""
+    attrs = [(key, value) for key, value in attrs if value]
+    if not attrs or not client.has_extn("xclient"):
+        return None
+    code, text = client.docmd("XCLIENT", " ".join(f"{key}={value}" for key, value in attrs))
+    if code == 220:
+        client.ehlo_resp = None
+        client.does_esmtp = False
+        client.ehlo()
+    return code, text.decode(errors="replace") if isinstance(text, bytes) else str(text)
+
+
+def _deliver_once(address, mail_from, rcpts, data, tls, hostname, xclient_addr=None, result=None):
+    """One SMTP delivery. Returns (ok, reply text, tls used). With ``xclient_addr`` and a next hop that offers
+    XCLIENT (the lab tenant), the client IP is presented as that address (after STARTTLS, before MAIL)."""
     host, port = address
     with smtplib.SMTP(host, port, local_hostname=hostname, timeout=10) as client:
         client.ehlo()
@@ -510,6 +538,13 @@ def _deliver_once(address, mail_from, rcpts, data, tls, hostname):
             elif tls.startswith("require"):
                 client.quit()
                 return False, "TLS required by the destination controls but the next hop does not offer STARTTLS", False
+        reply = xclient(client, [("ADDR", xclient_addr)])
+        if reply is not None:
+            if result is not None:
+                result["xclient"] = {"addr": xclient_addr, "reply": f"{reply[0]} {reply[1]}"}
+            if reply[0] != 220:
+                client.quit()
+                return False, f"XCLIENT: {reply[0]} {reply[1]}", used
         refused = client.sendmail(mail_from, rcpts, data)
         if refused:
             return False, "; ".join(f"{rcpt}: {code} {text.decode(errors='replace')}"
@@ -572,18 +607,14 @@ class MailLog:
 
 def read_next_hops(state_dir):
     try:
-        with open(os.path.join(state_dir, NEXT_HOPS_FILE), encoding="utf-8") as handle:
-            return json.load(handle)
-    except (FileNotFoundError, ValueError):
+        return read_json(os.path.join(state_dir, NEXT_HOPS_FILE), {})
+    except ValueError:
         return {}
 
 
 def write_next_hops(state_dir, hops):
     """Set the lab's next-hop map (``{"route host[:port]" or "recipient domain": "127.0.0.1:port"}``)."""
-    path = os.path.join(state_dir, NEXT_HOPS_FILE)
-    with open(path + ".tmp", "w", encoding="utf-8") as handle:
-        json.dump(hops, handle, indent=2, sort_keys=True)
-    os.replace(path + ".tmp", path)
+    write_json_atomic(os.path.join(state_dir, NEXT_HOPS_FILE), hops)
 
 
 # -- the SMTP side -----------------------------------------------------------------------------------------------
@@ -652,11 +683,13 @@ class ESAMailFlow:
     """The aiosmtpd handler: the stages on the committed configuration (``committed()``: the effective view, like
     ``python -m lab config``)."""
 
-    def __init__(self, state_dir, committed, hostname="esa1.lab", next_hops=None):
+    def __init__(self, state_dir, committed, hostname="esa1.lab", next_hops=None, default_next_hop=None):
         self.state_dir = os.path.abspath(state_dir)
         self.committed = committed
         self.hostname = hostname
         self.extra_next_hops = dict(next_hops or {})
+        # "host:port" of the lab's internet sink: where a host or domain without a mapping goes (None: it fails)
+        self.default_next_hop = default_next_hop
         self.log = MailLog(self.state_dir)
 
     # connection and HAT
@@ -816,6 +849,10 @@ class ESAMailFlow:
                 return target_host or BIND_HOST, int(target_port)
         if host in ("127.0.0.1", "localhost", "[127.0.0.1]"):
             return BIND_HOST, int(port or 25)
+        fallback = hops.get(DEFAULT_HOP_KEY) or self.default_next_hop
+        if fallback:
+            target_host, _sep, target_port = str(fallback).rpartition(":")
+            return target_host or BIND_HOST, int(target_port)
         return None
 
     def deliver(self, view, ctx, mail_from, message):
@@ -835,11 +872,12 @@ class ESAMailFlow:
             if ctx.get("alt_mailhost"):
                 destinations = [ctx["alt_mailhost"]]
                 record["alt_mailhost"] = ctx["alt_mailhost"]
-            record.update(self._deliver_route(destinations, domain, mail_from, rcpts, data, tls))
+            record.update(self._deliver_route(destinations, domain, mail_from, rcpts, data, tls,
+                                              PUBLIC_ADDRESSES.get(ctx.get("interface"))))
             results.append(record)
         return results
 
-    def _deliver_route(self, destinations, domain, mail_from, rcpts, data, tls):
+    def _deliver_route(self, destinations, domain, mail_from, rcpts, data, tls, xclient_addr=None):
         if destinations == ["/dev/null"]:
             return {"verdict": "delivered", "next_hop": "/dev/null", "reply": "discarded (route /dev/null)"}
         candidates = []
@@ -857,14 +895,16 @@ class ESAMailFlow:
             if address is None:
                 errors.append(f"{shown}: no lab next hop (set it in {NEXT_HOPS_FILE})")
                 continue
+            extra = {}
             try:
-                ok, reply, used = _deliver_once(address, mail_from, rcpts, data, tls, self.hostname)
+                ok, reply, used = _deliver_once(address, mail_from, rcpts, data, tls, self.hostname,
+                                                xclient_addr=xclient_addr, result=extra)
             except (OSError, smtplib.SMTPException) as exc:
                 errors.append(f"{shown}: {exc}")
                 continue
             if ok:
                 return {"verdict": "delivered", "next_hop": shown, "address": f"{address[0]}:{address[1]}",
-                        "reply": reply, "tls_used": used}
+                        "reply": reply, "tls_used": used, **extra}
             errors.append(f"{shown}: {reply}")
         # reconstructed: a real appliance queues and retries; the lab records the failure only
         return {"verdict": "failed", "next_hop": None, "reply": "; ".join(errors) or "no destination"}
@@ -937,10 +977,21 @@ class _LoopServer:
 class ESASMTPServer(_LoopServer):
     """The lab ESA's SMTP listener (all listeners of the committed configuration behind one loopback port)."""
 
-    def __init__(self, state_dir, committed, port=0, hostname="esa1.lab", next_hops=None):
-        self.flow = ESAMailFlow(state_dir, committed, hostname=hostname, next_hops=next_hops)
+    def __init__(self, state_dir, committed, port=0, hostname="esa1.lab", next_hops=None, default_next_hop=None,
+                 tls_dir=None):
+        self.flow = ESAMailFlow(state_dir, committed, hostname=hostname, next_hops=next_hops,
+                                default_next_hop=default_next_hop)
         self.hostname = hostname
-        super().__init__(lambda: LabESASMTP(self.flow, hostname=hostname, ident=BANNER_IDENT, timeout=60), port=port)
+        context = None
+        if tls_dir:
+            # STARTTLS (RFC 3207) offered on every listener, with the certificate of the lab's API CA
+            # (lab/esa/tracking_api.py). Lab choice: the HAT policy's TLS setting does not change the offer.
+            from .tracking_api import CERT_FILE, KEY_FILE, ensure_certificates
+            paths = ensure_certificates(tls_dir)
+            context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            context.load_cert_chain(paths[CERT_FILE], paths[KEY_FILE])
+        super().__init__(lambda: LabESASMTP(self.flow, hostname=hostname, ident=BANNER_IDENT, timeout=60,
+                                            tls_context=context), port=port)
 
     def start(self):
         super().start()

@@ -8,7 +8,6 @@ import json
 import logging
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -17,6 +16,7 @@ import time
 from . import smtp
 from .store import ExoStore
 from ..state import default_state_dir
+from ..procs import pid_alive, port_open
 
 START_TIMEOUT = 30.0
 STOP_TIMEOUT = 10.0
@@ -31,34 +31,11 @@ def default_port():
     return int(os.environ.get("LAB_EXO_PORT") or 0)
 
 
-def _pid_alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            cmdline = handle.read()
-        return b"lab.exo" in cmdline and b"serve" in cmdline
-    except OSError:
-        return True
-
-
 def running_info(state_path):
     info = ExoStore(state_path).runtime()
-    if info and info.get("pid") and _pid_alive(info["pid"]):
+    if info and info.get("pid") and pid_alive(info["pid"], "lab.exo", "serve"):
         return info
     return None
-
-
-def _port_open(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 # -- control (also used by lab/cli.py) ----------------------------------------------------------------
@@ -82,7 +59,7 @@ def up(state_path, port=None, quiet=False):
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         info = store.runtime()
-        if info and info.get("pid") == process.pid and _port_open(info["port"]):
+        if info and info.get("pid") == process.pid and port_open("127.0.0.1", info["port"]):
             break
         if process.poll() is not None:
             raise ExoLabError(f"the Exchange lab server exited with code {process.returncode}; see "
@@ -109,9 +86,9 @@ def down(state_path, quiet=False):
     pid = info["pid"]
     os.kill(pid, signal.SIGTERM)
     deadline = time.monotonic() + STOP_TIMEOUT
-    while time.monotonic() < deadline and _pid_alive(pid):
+    while time.monotonic() < deadline and pid_alive(pid, "lab.exo", "serve"):
         time.sleep(0.1)
-    if _pid_alive(pid):
+    if pid_alive(pid, "lab.exo", "serve"):
         os.kill(pid, signal.SIGKILL)
     ExoStore(state_path).clear_runtime(pid)
     if not quiet:
@@ -132,6 +109,8 @@ def status(state_path):
         "token_endpoint": last.get("token_endpoint"),
         "invoke_url": last.get("invoke_url"),
         "smtp_port": last.get("smtp_port"),
+        "mail_port": last.get("mail_port"),
+        "graph_url": last.get("graph_url"),
         "tenant_id": last.get("tenant_id"),
         "tenant_domain": last.get("tenant_domain"),
         "client_id": last.get("client_id"),
@@ -160,6 +139,7 @@ def write_client_files(store, info, secret, cert_path, thumbprint):
         ("exo_certificate_path", cert_path), ("exo_certificate_thumbprint", thumbprint),
         ("exo_base_url", info["base_url"]), ("exo_authority", info["authority"]),
         ("exo_ca_path", store.file("exo_ca.pem")), ("exo_smart_host_port", info["smtp_port"]),
+        ("exo_smtp_port", info.get("mail_port")), ("exo_graph_url", info.get("graph_url")),
     ]
     header = "# Written by 'python -m lab up' (lab Exchange Online). Lab credentials only.\n"
     with open(store.file("exo_vars.yml"), "w", encoding="utf-8") as handle:
@@ -195,10 +175,13 @@ def cmd_serve(args):
 
     smtp_server = SmartHostServer(args.smtp_port, lab.paths["exo_server.pem"], lab.paths["exo_server.key"], on_smtp)
     lab.smtp_port = smtp_server.start()
+    mail_server = _tenant_mail_server(args, lab)
     try:
         httpd = ExoHTTPServer(lab, args.port)
     except OSError as exc:
         smtp_server.stop()
+        if mail_server:
+            mail_server.stop()
         raise ExoLabError(f"cannot listen on 127.0.0.1:{args.port}: {exc}") from None
     port = httpd.server_address[1]
     lab.base_url = f"https://127.0.0.1:{port}"
@@ -208,7 +191,8 @@ def cmd_serve(args):
     info = {"pid": os.getpid(), "port": port, "base_url": lab.base_url, "authority": lab.base_url,
             "token_endpoint": f"{lab.base_url}/{tenant['id']}/oauth2/v2.0/token",
             "invoke_url": f"{lab.base_url}/adminapi/beta/{tenant['id']}/InvokeCommand",
-            "smtp_port": lab.smtp_port, "tenant_id": tenant["id"], "tenant_domain": tenant["initial_domain"],
+            "smtp_port": lab.smtp_port, "mail_port": mail_server.port if mail_server else None,
+            "graph_url": lab.base_url, "tenant_id": tenant["id"], "tenant_domain": tenant["initial_domain"],
             "client_id": client_id, "vars_file": store.file("exo_vars.yml"), "env_file": store.file("exo_env.sh"),
             "inventory": store.file("exo_inventory.yml"),
             "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -227,9 +211,27 @@ def cmd_serve(args):
         httpd.shutdown()
         httpd.server_close()
         smtp_server.stop()
+        if mail_server:
+            mail_server.stop()
         store.clear_runtime(os.getpid())
         logging.info("Exchange lab stopped")
     return 0
+
+
+def _tenant_mail_server(args, lab):
+    """The tenant's inbound SMTP endpoint (lab/exo/mailflow.py; docs/mail-flow.md "Exchange side"). Without
+    aiosmtpd the lab runs without it (a warning in exo.log)."""
+    try:
+        from .mailflow import TenantSMTPServer
+    except ImportError as exc:
+        logging.warning("tenant SMTP not started (pip install ./lab for aiosmtpd): %s", exc)
+        return None
+    port = getattr(args, "mail_port", 0) or 0
+    try:
+        return TenantSMTPServer(args.state_dir, port=port, certfile=lab.paths["exo_server.pem"],
+                                keyfile=lab.paths["exo_server.key"]).start()
+    except OSError as exc:
+        raise ExoLabError(f"cannot listen on 127.0.0.1:{port} (tenant SMTP): {exc}") from None
 
 
 def cmd_up(args):
@@ -249,7 +251,7 @@ def cmd_status(args):
         return 0
     if data["running"]:
         print(f"Exchange: running (pid {data['pid']}) at {data['base_url']}, SMTP smart host 127.0.0.1:"
-              f"{data['smtp_port']}")
+              f"{data['smtp_port']}, tenant inbound SMTP 127.0.0.1:{data.get('mail_port')}")
     else:
         print("Exchange: not running")
     counters = dict(data["counters"])
@@ -335,11 +337,14 @@ def cmd_app(args):
         values["app_role"] = args.app_role
     if args.directory_role is not None:
         values["directory_role"] = args.directory_role
+    if args.mail_send is not None:
+        values["mail_send"] = args.mail_send
     try:
         app = ExoStore(args.state_dir).update_app(**values)
     except KeyError as exc:
         raise ExoLabError(str(exc)) from None
-    print(f"app {app.get('display_name')}: app_role={app.get('app_role')}, directory_role={app.get('directory_role')}")
+    print(f"app {app.get('display_name')}: app_role={app.get('app_role')}, directory_role={app.get('directory_role')}, "
+          f"mail_send={app.get('mail_send', True)}")
     return 0
 
 
@@ -361,6 +366,8 @@ def build_parser(prog="python -m lab exo"):
                                 help="HTTPS port on 127.0.0.1 (env LAB_EXO_PORT; default 0 = any free port)")
         if name == "serve":
             sub_parser.add_argument("--smtp-port", type=int, default=0, help="smart host SMTP port (0 = any)")
+            sub_parser.add_argument("--mail-port", type=int, default=int(os.environ.get("LAB_EXO_MAIL_PORT") or 0),
+                                    help="the tenant's inbound SMTP port (env LAB_EXO_MAIL_PORT; 0 = any)")
     add("down", cmd_down, "stop the lab Exchange")
     add("status", cmd_status, "running?, URLs, counters, faults").add_argument("--json", action="store_true")
     add("reset", cmd_reset, "factory tenant, zero counters, no faults").add_argument(
@@ -402,6 +409,9 @@ def build_parser(prog="python -m lab exo"):
     app.add_argument("--no-app-role", dest="app_role", action="store_false")
     app.add_argument("--directory-role", dest="directory_role", action="store_true", default=None)
     app.add_argument("--no-directory-role", dest="directory_role", action="store_false")
+    # the Microsoft Graph application permission Mail.Send (sendMail; lab/exo/mailflow.py)
+    app.add_argument("--mail-send", dest="mail_send", action="store_true", default=None)
+    app.add_argument("--no-mail-send", dest="mail_send", action="store_false")
     return parser
 
 

@@ -29,6 +29,11 @@ EXO_RESOURCES = ("https://outlook.office365.com", "https://outlook.office365.us"
                  "https://outlook.office365.cn", "https://outlook.office.com")
 EXO_APP_ID = "00000002-0000-0ff1-ce00-000000000000"
 MANAGE_AS_APP = "Exchange.ManageAsApp"
+# Microsoft Graph (Learn, "user: sendMail"): POST /users/{id | userPrincipalName}/sendMail, application permission
+# Mail.Send, answer 202 Accepted without a body. The token's audience is the Graph resource.
+GRAPH_RESOURCES = ("https://graph.microsoft.com", "https://graph.microsoft.us", "https://dod-graph.microsoft.us",
+                   "https://microsoftgraph.chinacloudapi.cn")
+MAIL_SEND = "Mail.Send"
 JSON_TYPE = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8"
 DATE_KEYS = {"WhenChanged", "WhenChangedUTC", "WhenCreatedUTC", "Received", "LastValidationTimestamp",
              "ActivationDate", "ExpiryDate"}
@@ -160,6 +165,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self._token(parts[0])
         if len(parts) == 4 and parts[0].lower() == "adminapi" and parts[1] == "beta" and parts[3] == "InvokeCommand":
             return self._invoke(parts[2], query)
+        if len(parts) == 4 and parts[0] in ("v1.0", "beta") and parts[1].lower() == "users" and \
+                parts[3].lower() == "sendmail":
+            return self._send_mail(urllib.parse.unquote(parts[2]))
         self._body()
         return self._reply(404, {"error": {"code": "NotFound", "message": "The resource was not found."}})
 
@@ -232,9 +240,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         claims = {"aud": resource, "iss": f"https://sts.windows.net/{tid}/", "iat": now, "nbf": now,
                   "exp": now + 3599, "appid": client_id, "app_displayname": app.get("display_name"),
                   "idtyp": "app", "oid": str(uuid.uuid5(uuid.NAMESPACE_URL, client_id)), "tid": tid,
-                  "ver": "1.0", "roles": [MANAGE_AS_APP] if app.get("app_role", True) else []}
+                  "ver": "1.0", "roles": self._roles(resource, app)}
         token = jwt.sign(claims, self.lab.signing_key, {"kid": self.lab.signing_kid, "x5t": self.lab.signing_kid})
         return 200, {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+
+    @staticmethod
+    def _roles(resource, app):
+        """The app roles granted for the token's resource (lab choice: the lab app has Exchange.ManageAsApp on
+        Exchange and Mail.Send on Microsoft Graph, each unless switched off with ``lab exo app``)."""
+        if resource in GRAPH_RESOURCES:
+            return [MAIL_SEND] if app.get("mail_send", True) else []
+        return [MANAGE_AS_APP] if app.get("app_role", True) else []
 
     def _check_assertion(self, assertion, app, client_id, segment):
         try:
@@ -303,6 +319,69 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self._reply(403, NUL_BODY, content_type="text/html")
             return False
         return claims
+
+    # -- Microsoft Graph sendMail (lab/exo/mailflow.py) ------------------------------------------------------------
+    def _graph_error(self, status, code, message):
+        # the Graph error shape {"error": {"code", "message"}} (Learn, "Microsoft Graph error responses")
+        return self._reply(status, {"error": {"code": code, "message": message,
+                                              "innerError": {"request-id": str(uuid.uuid4()),
+                                                             "date": time.strftime("%Y-%m-%dT%H:%M:%S")}}})
+
+    def _send_mail(self, user):
+        raw = self._body()
+        self.lab.store.count(graph_calls=1)
+        auth = self.headers.get("Authorization") or ""
+        if not auth.startswith("Bearer "):
+            self.lab.store.count(auth_failures=1)
+            return self._graph_error(401, "InvalidAuthenticationToken", "Access token is empty.")
+        try:
+            _header, claims = jwt.verify(auth[7:], self.lab.signing_key.public_key())
+        except jwt.JWTError as exc:
+            self.lab.store.count(auth_failures=1)
+            return self._graph_error(401, "InvalidAuthenticationToken", f"Access token validation failure: {exc}.")
+        if claims.get("exp", 0) < time.time():
+            self.lab.store.count(auth_failures=1)
+            return self._graph_error(401, "InvalidAuthenticationToken", "Lifetime validation failed, the token is "
+                                     "expired.")
+        if claims.get("aud") not in GRAPH_RESOURCES or claims.get("tid") != self.lab.tenant_id():
+            self.lab.store.count(auth_failures=1)
+            return self._graph_error(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid "
+                                     "audience.")
+        if MAIL_SEND not in (claims.get("roles") or []):
+            self.lab.store.count(auth_failures=1)
+            return self._graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        try:
+            request = json.loads(raw.decode("utf-8"))
+            message = request["message"]
+            recipients = [item["emailAddress"]["address"] for key in ("toRecipients", "ccRecipients", "bccRecipients")
+                          for item in message.get(key) or []]
+            headers = [(item["name"], item["value"]) for item in message.get("internetMessageHeaders") or []]
+            body = message.get("body") or {}
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return self._graph_error(400, "ErrorInvalidRequest", "The request body isn't a valid sendMail request.")
+        if not recipients:
+            return self._graph_error(400, "ErrorInvalidRecipients", "At least one recipient isn't valid.")
+        if any(not name.lower().startswith("x-") for name, _value in headers):
+            # Learn, internetMessageHeader: only custom headers starting with "x-" may be set (text reconstructed)
+            return self._graph_error(400, "InvalidInternetMessageHeader", "The internet message header name "
+                                     "should start with 'x-' or 'X-'.")
+        from . import mailflow  # aiosmtpd is needed only for mail
+        tenant = self.lab.store.read_tenant()
+        if "@" not in user or not mailflow.is_accepted(tenant, mailflow.domain_of(user)):
+            # reconstructed: the lab's mailboxes are every address of an accepted domain
+            return self._graph_error(404, "ErrorInvalidUser", f"The requested user '{user}' is invalid.")
+        # asynchronous like the service: 202 first, the transport then works on the message
+        threading.Thread(target=self._process_outbound, name="exo-outbound", daemon=True, args=(
+            user, recipients, message.get("subject"), body.get("content"), headers,
+            body.get("contentType") or "Text")).start()
+        return self._reply(202, b"")
+
+    def _process_outbound(self, *args):
+        from . import mailflow
+        try:
+            mailflow.send_outbound(self.lab.store.path, *args)
+        except Exception:  # pylint: disable=broad-except
+            LOG.exception("outbound processing failed")
 
     def _invoke(self, segment, query):
         raw = self._body()

@@ -30,7 +30,7 @@ LOCK_FILE = "exo.lock"
 
 COUNTER_NAMES = ("http_requests", "token_requests", "token_failures", "invoke_calls", "reads", "writes",
                  "validations", "cmdlet_errors", "auth_failures", "faults_served", "smtp_sessions",
-                 "smtp_messages")
+                 "smtp_messages", "graph_calls", "mail_received", "mail_sent")
 
 FAULT_QUEUE_KEYS = ("http_429", "http_500", "http_503", "http_403_nul", "concurrency")
 # Faults of the fault suite (tests/faults), taken after the queue above: what happens to the request itself.

@@ -10,7 +10,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: dns_record
-short_description: Manage whole DNS RRsets with RFC 2136 dynamic updates signed with TSIG
+short_description: Manage whole DNS RRsets with RFC 2136 dynamic updates (TSIG) or the Route 53 API
 version_added: 1.0.0
 author: mailops.secure_email maintainers (@mailops)
 description:
@@ -22,19 +22,91 @@ description:
     followed by the deletes and the adds. The server applies all of it or nothing, and refuses it when one of the
     RRsets was changed by someone else in between.
   - Every record is checked before anything is sent; an error names the field, for example C(records[3].values[0]).
-  - In check mode only the queries are sent, never an UPDATE.
+  - In check mode only the queries are sent, never an UPDATE (with O(provider=route53), only the C(List*) calls, never
+    C(ChangeResourceRecordSets)).
   - Guide steps S6 (MX cutover) and S14 (SPF) use it; see C(docs/dns.md) in the collection for the cutover
     pattern (lower the TTL, wait out the old TTL, switch the MX RRset, wait on every nameserver, restore).
+  - With O(provider=route53) the RRsets of a zone hosted in Amazon Route 53 are read with C(ListResourceRecordSets)
+    and written as B(one) C(ChangeResourceRecordSets) change batch per hosted zone (applied whole or not at all),
+    then C(GetChange) is polled until the change is C(INSYNC). See C(docs/dns.md), section "Hosted DNS - Route 53".
 extends_documentation_fragment:
   - mailops.secure_email._dns
   - mailops.secure_email._dns.transport
+requirements:
+  - boto3 (only with O(provider=route53))
 options:
+  provider:
+    description:
+      - V(rfc2136) sends TSIG-signed RFC 2136 updates to O(server).
+      - V(route53) writes through the Amazon Route 53 API with boto3. Each changed RRset becomes a C(DELETE) of the
+        RRset as read (Route 53 refuses it when the TTL or the values differ from the current ones, the same pin as the
+        RFC 2136 prerequisite) and a C(CREATE) of the new one; a new RRset is a C(CREATE), a removed one a C(DELETE).
+        C(UPSERT) is not used, because it would silently replace a change made by someone else since the read.
+      - With V(route53), O(server), O(port), O(protocol), O(query_timeout) and the TSIG options are not used.
+    type: str
+    default: rfc2136
+    choices: [rfc2136, route53]
   server:
     description:
       - The nameserver that accepts updates for the zone (usually the primary), as an IPv4 or IPv6 address or a host
         name (its addresses are tried in turn). C(address:port) and C([IPv6]:port) override O(port).
+      - Required with O(provider=rfc2136).
     type: str
-    required: true
+  hosted_zone_id:
+    description:
+      - With O(provider=route53), the id of the hosted zone (C(Z0123456789ABCDEFGHIJ) or C(/hostedzone/Z...)) that
+        holds every record of the task.
+      - When not set, the hosted zone is looked up by name with C(ListHostedZonesByName) - by O(zone) when given,
+        else from each record's name upwards (the closest public hosted zone). Two public hosted zones with the same
+        name are an error that asks for this option.
+    type: str
+  aws_access_key_id:
+    description:
+      - With O(provider=route53), the access key id. Set together with O(aws_secret_access_key).
+      - If not set, the environment variable E(AWS_ACCESS_KEY_ID) is used; without both, boto3's own chain (
+        O(aws_profile), the shared credentials file, an instance or container role).
+    type: str
+    aliases: [aws_access_key]
+  aws_secret_access_key:
+    description:
+      - With O(provider=route53), the secret access key. It is never logged or returned.
+      - If not set, the environment variable E(AWS_SECRET_ACCESS_KEY) is used.
+    type: str
+    aliases: [aws_secret_key]
+  aws_session_token:
+    description:
+      - With O(provider=route53), the session token of temporary credentials. It is never logged or returned.
+      - If not set, the environment variable E(AWS_SESSION_TOKEN) is used.
+    type: str
+  aws_profile:
+    description:
+      - With O(provider=route53), a profile of the shared AWS configuration files, used when no access key is given.
+      - If not set, the environment variable E(AWS_PROFILE) is used.
+    type: str
+  endpoint_url:
+    description:
+      - With O(provider=route53), another API endpoint (the lab's, or a VPC endpoint), for example
+        V(http://127.0.0.1:5380).
+      - If not set, the environment variable E(AWS_ENDPOINT_URL_ROUTE_53), else E(AWS_ENDPOINT_URL), else the AWS
+        default.
+    type: str
+  route53_wait:
+    description:
+      - With O(provider=route53), poll C(GetChange) after each change batch until its status is C(INSYNC) (the change
+        reached every Route 53 authoritative server). The polls are returned in RV(route53_changes).
+    type: bool
+    default: true
+  route53_wait_timeout:
+    description:
+      - Seconds to wait for C(INSYNC) per change batch before the task fails (the change itself stays applied).
+    type: float
+    default: 300.0
+  route53_retries:
+    description:
+      - How often one API call is retried after C(Throttling), C(PriorRequestNotComplete) or an HTTP 5xx answer,
+        with exponential backoff (0.5 s, 1 s, 2 s ... at most 20 s, with jitter).
+    type: int
+    default: 6
   zone:
     description:
       - The zone, fully qualified (the trailing dot is optional). When not set, it is found by an SOA walk from
@@ -215,6 +287,15 @@ EXAMPLES = r"""
   register: lowered
   delegate_to: localhost
 
+- name: The MX of a domain hosted in Route 53 (credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or a profile)
+  mailops.secure_email.dns_record:
+    provider: route53
+    name: example.com
+    type: MX
+    ttl: 300
+    values: [10 mx1.hc4321-12.iphmx.com, 20 mx2.hc4321-12.iphmx.com]
+  delegate_to: localhost
+
 - name: Remove a TXT RRset
   mailops.secure_email.dns_record:
     server: ns1.example.com
@@ -299,6 +380,26 @@ records:
       changed: true
       before: {"ttl": 3600, "values": ["0 example-com.mail.protection.outlook.com."]}
       after: {"ttl": 300, "values": ["10 mx1.hc4321-12.iphmx.com.", "20 mx2.hc4321-12.iphmx.com."]}
+route53_changes:
+  description:
+    - With O(provider=route53), the change batches sent, one per hosted zone - C(zone), C(hosted_zone_id), C(rrsets),
+      C(change_id), C(status) (C(INSYNC) after the wait) and C(polls), the C(GetChange) polls (C(seconds) since the
+      first poll, C(status)).
+  returned: when a change batch was sent
+  type: list
+  elements: dict
+  sample: [{"zone": "example.com", "hosted_zone_id": "Z0123456789ABCDEFGHIJ", "rrsets": 2, "change_id": "C2682N5HXP0BZ4",
+            "status": "INSYNC", "polls": [{"seconds": 0.0, "status": "PENDING"}, {"seconds": 1.0, "status": "INSYNC"}]}]
+route53_calls:
+  description: With O(provider=route53), the number of API calls per boto3 method (retries included).
+  returned: with O(provider=route53)
+  type: dict
+  sample: {"list_hosted_zones_by_name": 1, "list_resource_record_sets": 2}
+hosted_zone_ids:
+  description: With O(provider=route53), zone name -> hosted zone id of the zones the records are in.
+  returned: with O(provider=route53), when every zone was found
+  type: dict
+  sample: {"example.com": "Z0123456789ABCDEFGHIJ"}
 updates:
   description:
     - With O(records), the UPDATE messages sent, one per zone - C(zone), C(rrsets) (how many RRsets it changed),

@@ -66,6 +66,10 @@ BASE = {
     "exo_info": dict(gather=["accepted_domains"]),
     "exo_message_trace": dict(hours=24),
     # runs on the controller (the appliance's HTTPS API), like the Exchange modules
+    # runs on the controller; a bypass probe to a closed loopback port, so a case that slips through fails at its
+    # hop (a different message) and sends nothing anywhere
+    "mail_flow_test": dict(probe="bypass", recipient="user@example.com", timeout=5, interval=1,
+                           tenant=dict(smtp_host="127.0.0.1", smtp_port=9)),
     "esa_message_tracking": dict(host="{{ lab.esa.host }}", port="{{ lab.esa.api_port }}",
                                  password="{{ lab.esa.password }}", ca_path="{{ lab.esa.api_ca_path }}", minutes=10),
     "dns_record": dict(zone="example.test", name="badinput.example.test", type="A", values=["192.0.2.10"]),
@@ -361,6 +365,17 @@ case("minutes-zero", M, "minutes", update=dict(minutes=0))
 case("start-date-garbage", M, "start_date", update=dict(start_date="not a date"), remove=("minutes",))
 case("subject-match-unknown", M, "value of subject_match", update=dict(subject_match="regex"))
 case("page-size-zero", M, "page_size", update=dict(page_size=0))
+
+# == mail_flow_test (what reaches an SMTP command line or a header is checked before anything is sent) ============
+M = "mail_flow_test"
+case("probe-unknown", M, "value of probe", update=dict(probe="sideways"))
+case("recipient-crlf-rcpt", M, "recipient: ", update=dict(recipient=u"user@example.com\r\nRCPT TO:<x@evil.test>"))
+case("recipient-angle", M, "recipient: ", update=dict(recipient="user@example.com> NOTIFY=NEVER"))
+case("probe-id-header", M, "probe_id: ", update=dict(probe_id=u"abc\nBcc: x@evil.test"))
+case("client-ip-bad", M, "smtp_client_ip: ", update=dict(smtp_client_ip="198.51.100.300"))
+case("tenant-host-lf", M, "tenant.smtp_host: ", edit=lambda args: args["tenant"].update(smtp_host=u"127.0.0.1\nx"))
+case("outbound-no-sender", M, "sender: ", update=dict(probe="outbound"))
+case("timeout-zero", M, "timeout and interval", update=dict(timeout=0))
 
 # == exo_info / exo_message_trace ==================================================================================
 M = "exo_info"

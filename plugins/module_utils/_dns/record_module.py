@@ -14,7 +14,9 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.mailops.secure_email.plugins.module_utils._dns import common
+import re
+
+from ansible_collections.mailops.secure_email.plugins.module_utils._dns import common, route53
 from ansible_collections.mailops.secure_email.plugins.module_utils._dns.common import (
     RECORD_TYPES,
     DNSError,
@@ -38,7 +40,8 @@ STATES = ("present", "absent")
 MAX_UPDATE_OCTETS = 65535 - 512
 
 ARGUMENT_SPEC = dict(
-    server=dict(type="str", required=True),
+    # Required with provider=rfc2136 (checked by Request, so that the message names the provider).
+    server=dict(type="str"),
     zone=dict(type="str"),
     name=dict(type="str", aliases=["record"]),
     type=dict(type="str", choices=list(RECORD_TYPES)),
@@ -58,6 +61,8 @@ ARGUMENT_SPEC = dict(
 )
 ARGUMENT_SPEC.update(common.TSIG_SPEC)
 ARGUMENT_SPEC.update(common.TRANSPORT_SPEC)
+# provider=route53: hosted zone, AWS credentials, endpoint_url, the wait for INSYNC (module_utils/_dns/route53.py).
+ARGUMENT_SPEC.update(route53.ROUTE53_SPEC)
 REQUIRED_ONE_OF = [("name", "records")]
 REQUIRED_TOGETHER = [("name", "type")]
 MUTUALLY_EXCLUSIVE = [("records", "name"), ("records", "type"), ("records", "values"), ("records", "ttl"),
@@ -90,6 +95,7 @@ class Record(object):
         """``spec``: name, type, values, ttl, state (and zone). ``zone``: the zone option (text) of this record, or
         a Name already checked (the zone option of the whole task for ``records``)."""
         self.prefix = prefix
+        self.zone_field = zone_field
         if spec.get("type") is None:
             raise DNSError("%stype: required, one of %s" % (prefix, ", ".join(RECORD_TYPES)))
         self.rdtype = common.parse_rdtype(spec["type"], prefix + "type", allowed=RECORD_TYPES)
@@ -168,7 +174,21 @@ class Request(object):
                 self.records.append(record)
         else:
             self.records = [Record(params, "", zone=params.get("zone"))]
-        self.server, self.port = common.split_endpoint(params["server"], params["port"], "server")
+        self.provider = params.get("provider") or "rfc2136"
+        if self.provider == "rfc2136":
+            if params.get("server") is None:
+                raise DNSError("server: required with provider=rfc2136 (the nameserver that accepts the updates); "
+                               "for a zone hosted in Route 53 set provider=route53")
+            self.server, self.port = common.split_endpoint(params["server"], params["port"], "server")
+        else:
+            self.server, self.port = None, None
+            if params.get("hosted_zone_id") is not None and not re.match(
+                    r"^(/hostedzone/)?[A-Za-z0-9]{1,32}$", params["hosted_zone_id"].strip()):
+                raise DNSError("hosted_zone_id: %r is not a Route 53 hosted zone id (for example Z0123456789ABCDEFGHIJ)"
+                               % params["hosted_zone_id"])
+            timeout = params.get("route53_wait_timeout")
+            if timeout is not None and timeout <= 0:
+                raise DNSError("route53_wait_timeout: must be greater than 0")
         if params.get("query_timeout") is not None and params["query_timeout"] <= 0:
             raise DNSError("query_timeout: must be greater than 0")
 
@@ -418,13 +438,127 @@ def _run_batch(module, request, params, result):
             verify(client, item)
 
 
+# -- provider route53 ------------------------------------------------------------------------------
+def route53_zone(client, record, params):
+    """(zone Name, hosted zone id) of ``record``: hosted_zone_id, else the zone option by name, else the closest
+    public hosted zone that holds the name (ListHostedZonesByName)."""
+    if params.get("hosted_zone_id"):
+        zone, zone_id = client.zone_by_id(params["hosted_zone_id"].strip())
+        if record.zone is not None and record.zone != zone:
+            raise DNSError("%s: %s, but hosted_zone_id %s is the hosted zone %s" % (
+                record.zone_field, common.name_text(record.zone), zone_id, common.name_text(zone)))
+    elif record.zone is not None:
+        zone = record.zone
+        key = route53.name_value(zone)
+        if key not in client.zones_by_name:
+            client.zones_by_name[key] = client.zone_by_name(zone, record.zone_field)
+        zone_id = client.zones_by_name[key]
+        if zone_id is None:
+            raise DNSError("%s: no public hosted zone named %s in this AWS account (check the zone, the "
+                           "credentials' account, or set hosted_zone_id)" % (record.zone_field, common.name_text(zone)))
+    else:
+        zone, zone_id = client.find_zone(record.name, record.prefix + "name")
+    record.check_zone(zone)
+    return zone, zone_id
+
+
+def _route53_progress(module):
+    def progress(change_id, seconds, status):
+        module.debug("route53 change %s: %s after %.1f s" % (change_id, status, seconds))
+    return progress
+
+
+def _run_route53(module, request, params, result):
+    """Read every RRset from Route 53, plan as for RFC 2136, then ONE change batch per hosted zone, each waited for
+    (GetChange until INSYNC) and read back."""
+    if request.batch:
+        result.update(records=[])
+        if not request.records:
+            return
+    client = route53.Route53(params)
+    result["route53_calls"] = client.calls  # the API calls made (the same dict, filled as they are made)
+    plans, zone_ids = [], {}
+    for record in request.records:
+        zone, zone_id = route53_zone(client, record, params)
+        zone_ids[zone] = zone_id
+        current = client.rrset(zone_id, record.name, record.rdtype, record.prefix + "name")
+        plans.append(Plan(record, zone, current))
+    label = client.label
+    if request.batch:
+        result.update(changed=any(item.changed for item in plans), records=[item.as_dict() for item in plans])
+        if module._diff:
+            result["diff"] = [item.diff(label) for item in plans if item.changed]
+    else:
+        item = plans[0]
+        result.update(zone=common.name_text(item.zone), name=common.name_text(item.record.name),
+                      type=dns.rdatatype.to_text(item.record.rdtype), changed=item.changed, before=item.before,
+                      after=item.after)
+        if module._diff:
+            result["diff"] = item.diff(label)
+    result["hosted_zone_ids"] = dict((common.name_text(zone), zone_id) for zone, zone_id in zone_ids.items())
+    if not result["changed"] or module.check_mode:
+        return
+    order, groups = [], {}
+    for item in plans:
+        if item.changed:
+            if item.zone not in groups:
+                order.append(item.zone)
+                groups[item.zone] = []
+            groups[item.zone].append(item)
+    batches = []
+    for zone in order:
+        changes = []
+        for item in groups[zone]:
+            changes.extend(route53.changes_for(item.record.name, item.record.rdtype, item.current, item.desired,
+                                               item.ttl))
+        records, characters = route53.batch_size(changes)
+        if records > route53.MAX_BATCH_RECORDS or characters > route53.MAX_BATCH_CHARACTERS:
+            raise DNSError("records: the change batch for zone %s (%d RRsets) exceeds Route 53's quota (%d values, "
+                           "%d characters; it has %d and %d); nothing was sent: split the records over several tasks"
+                           % (common.name_text(zone), len(groups[zone]), route53.MAX_BATCH_RECORDS,
+                              route53.MAX_BATCH_CHARACTERS, records, characters))
+        batches.append((zone, changes))
+    result["route53_changes"] = []
+    for zone, changes in batches:
+        members = groups[zone]
+        try:
+            info = client.change(zone_ids[zone], changes, "mailops.secure_email.dns_record: %s" % ", ".join(
+                item.record.label for item in members))
+        except DNSError as exc:
+            done = [entry["zone"] for entry in result["route53_changes"]]
+            raise DNSError("zone %s (%s): %s. A change batch is applied whole or not at all: nothing of it was "
+                           "changed (an RRset changed after it was read makes Route 53 refuse the DELETE of the RRset "
+                           "as read; run again)%s" % (
+                               common.name_text(zone), _fields(members) or "name", exc,
+                               "; the change of zone %s was applied before" % ", ".join(done) if done else ""))
+        entry = dict(zone=common.name_text(zone), hosted_zone_id=zone_ids[zone], rrsets=len(members),
+                     change_id=info["id"], status=info["status"])
+        result["route53_changes"].append(entry)
+        if params.get("route53_wait", True):
+            entry["polls"] = client.wait(info["id"], params.get("route53_wait_timeout") or 300.0,
+                                         progress=_route53_progress(module))
+            entry["status"] = entry["polls"][-1]["status"]
+    for item in plans:
+        if item.changed:
+            served = client.rrset(zone_ids[item.zone], item.record.name, item.record.rdtype,
+                                  item.record.prefix + "name")
+            if _state(served) != item.after:
+                raise DNSError("%s%s accepted the change but holds %s for %s %s instead of %s" % (
+                    item.record.prefix[:-1] + ": " if item.record.prefix else "", label, _state(served),
+                    common.name_text(item.record.name), dns.rdatatype.to_text(item.record.rdtype), item.after))
+
+
 def run(module):
     common.require_dnspython(module.fail_json)
     params = module.params
     result = dict(changed=False)
+    if params.get("provider") == "route53":
+        route53.require_boto3(module.fail_json)
     try:
         request = Request(params)
-        if request.batch:
+        if request.provider == "route53":
+            _run_route53(module, request, params, result)
+        elif request.batch:
             _run_batch(module, request, params, result)
         else:
             _run_single(module, request, params, result)
