@@ -3,6 +3,7 @@
 1. lab up (simulated ESA over SSH, simulated Exchange Online over HTTPS, two real BIND servers)
 2. plan      playbooks/site.yml --check --diff        must write nothing anywhere
 3. converge  playbooks/site.yml --diff                inbound, outbound, MX cutover
+   mail flow playbooks/mail_flow.yml                  inbound, outbound and bypass probes, hop by hop (S7, S13)
 4. audit     playbooks/audit.yml                      both sides and DNS, read only
 5. re-run    playbooks/site.yml                       must report changed=0 and write nothing
 6. rollback  playbooks/rollback.yml                   the recorded MX set comes back (with its TTL), checked by an audit
@@ -111,6 +112,17 @@ def objects():
     }
 
 
+def probe_hops(log):
+    """{probe: "passed; hop status seconds; ..."} from the "Hops of each probe" lines of playbooks/mail_flow.yml."""
+    found = {}
+    with open(log, encoding="utf-8") as handle:
+        for line in handle:
+            match = re.search(r'"msg": "(inbound|outbound|bypass): (.*)"', line)
+            if match:
+                found[match.group(1)] = match.group(2)
+    return found
+
+
 def summary_table(phases):
     """The summary table (Markdown-style rows), one row per phase."""
     header = ("phase", "changed", "ESA logins", "CLI lines", "ESA writes", "commits", "config reads",
@@ -131,7 +143,7 @@ def main():
     os.environ.setdefault("ANSIBLE_FORCE_COLOR", "0")
     lab("down")  # a leftover from an interrupted run
     shutil.rmtree(STATE, ignore_errors=True)  # the plan starts from a factory appliance, tenant and zone
-    failures, phases, inventory = [], [], {}
+    failures, phases, inventory, hops = [], [], {}, {}
     posture_report = None
     total = time.monotonic()
     try:
@@ -160,6 +172,17 @@ def main():
         check(converge, converge["commits"] <= 2, "%d commits (at most one per role run: inbound, outbound)"
               % converge["commits"])
         inventory = objects() if converge["rc"] == 0 else {}
+
+        flow = playbook("mail flow (S7, S13)", "playbooks/mail_flow.yml")
+        phases.append(flow)
+        hops["after the converge"] = probe_hops(flow["log"])
+        check(flow, flow["rc"] == 0 and flow["failed"] == 0 and flow["changed"] == 0,
+              "a probe failed (rc %s): %s" % (flow["rc"], hops["after the converge"]))
+        check(flow, sorted(hops["after the converge"]) == ["bypass", "inbound", "outbound"]
+              and all(line.startswith("passed") for line in hops["after the converge"].values()),
+              "not every probe passed: %s" % hops["after the converge"])
+        check(flow, flow["esa_writes"] + flow["commits"] + flow["exo_writes"] + flow["dns_updates"] == 0,
+              "the probes changed configuration")
 
         audit = playbook("audit", "playbooks/audit.yml")
         phases.append(audit)
@@ -230,6 +253,12 @@ def main():
         print(line)
     print("\n   config reads: configuration commands run without a change (showconfig, smtproutes, ...);"
           " max reads/login: the most reads of one command within one ESA login")
+    if hops:
+        print("\n== demo: mail flow probes (playbooks/mail_flow.yml), hop by hop")
+        for moment, probes in hops.items():
+            print("   %s:" % moment)
+            for probe in sorted(probes):
+                print("      %-8s %s" % (probe, probes[probe]))
     print("\n   total %.0f s; logs in %s" % (time.monotonic() - total, os.path.relpath(LOGS, ROOT)))
     if posture_report:
         print("\n== demo: the posture report (kept after the lab stops): open %s" % os.path.relpath(posture_report, ROOT))
@@ -240,7 +269,7 @@ def main():
         return 1
     print("\n== demo: PASSED: plan wrote nothing; converge, cutover and audit passed; the re-run reported "
           "changed=0 and wrote nothing; the rollback restored the MX; the removal removed what the roles created; "
-          "--tags S5 ran that step alone; the posture report is clean")
+          "--tags S5 ran that step alone; the posture report is clean; the mail flow probes passed hop by hop")
     return 0
 
 
