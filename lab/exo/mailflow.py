@@ -110,7 +110,7 @@ def _sender_domain_matches(values, domain):
         text = str(value).lower()
         if text.startswith("smtp:"):
             text = text[5:]
-        text = text.split(";")[0].strip()
+        text = text.split(";", maxsplit=1)[0].strip()
         if text == "*" or text == domain or (text.startswith("*.") and domain.endswith(text[1:])):
             return True
     return False

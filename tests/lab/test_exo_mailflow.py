@@ -307,7 +307,7 @@ def test_graph_sendmail_accepts_and_the_message_leaves_through_the_gateway(graph
     outbound_objects(graph["state"])
     status, body = _send_mail(graph, _token(graph, "https://graph.microsoft.com/.default"))
     assert status == 202 and body == b""
-    assert _wait(lambda: graph["sink"].received())
+    assert _wait(graph["sink"].received)
     headers = dict((k.lower(), v) for k, v in graph["sink"].received()[0]["headers"])
     assert headers["x-mailops-probe"] == "1" and "x-outbound-auth" not in headers
     assert _wait(lambda: any(r["Subject"] == "graph probe" for r in trace(graph)))
