@@ -141,9 +141,14 @@ prep: venv deps tree shim bind
 test:
 	.ci/gates.sh
 
+# ansible-lint resolves collections in ~/.ansible/collections before ANSIBLE_COLLECTIONS_PATH: an installed copy of
+# this collection (an older release) would hide the tree's new modules and entry points, so it runs with a HOME of
+# its own.
+LINT_HOME := $(CURDIR)/$(BUILD)/lint-home
 lint: $(GATE_DEPS)
-	cd $(TREE) && $(RUN_ENV) ansible-lint --version
-	cd $(TREE) && $(RUN_ENV) ansible-lint
+	@mkdir -p $(LINT_HOME)
+	cd $(TREE) && HOME=$(LINT_HOME) $(RUN_ENV) ansible-lint --version
+	cd $(TREE) && HOME=$(LINT_HOME) $(RUN_ENV) ansible-lint
 
 docs-lint: $(GATE_DEPS)
 	cd $(TREE) && $(RUN_ENV) antsibull-docs lint-collection-docs --plugin-docs .
