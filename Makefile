@@ -298,7 +298,10 @@ clean:
 # BENCH_COLLECTIONS_PATH=<dir> (environment) benchmarks another collections path instead of $(COLLECTIONS).
 
 BENCH_SIZES ?= 1,10,100
+# more bench/run.py options, e.g. BENCH_ARGS="--no-naive --no-msp" (bench/README.md)
+BENCH_ARGS ?=
 
 .PHONY: bench
 bench: venv-main deps tree bind
-	$(RUN_ENV) BENCH_INVOKED_BY="make bench BENCH_SIZES=$(BENCH_SIZES)" $(VENV)/bin/python bench/run.py --sizes $(BENCH_SIZES)
+	$(RUN_ENV) BENCH_INVOKED_BY="make bench BENCH_SIZES=$(BENCH_SIZES) BENCH_ARGS='$(BENCH_ARGS)'" \
+	  $(VENV)/bin/python bench/run.py --sizes $(BENCH_SIZES) $(BENCH_ARGS)
