@@ -506,6 +506,25 @@ def destination_tls(table, domain):
     return DEFAULT_DOMAIN, default.get("tls") or "off"
 
 
+def parse_xclient(arg):
+    """The ``attribute=value`` list of an XCLIENT command -> {ATTRIBUTE: value, or None for ``[UNAVAILABLE]`` /
+    ``[TEMPUNAVAIL]``}; None when an item is not ``name=value`` of a known attribute (XCLIENT_README)."""
+    attrs = {}
+    for item in (arg or "").split():
+        key, sep, value = item.partition("=")
+        if not sep or key.upper() not in XCLIENT_ATTRS:
+            return None
+        value = _xtext_decode(value)
+        attrs[key.upper()] = None if value.upper() in ("[UNAVAILABLE]", "[TEMPUNAVAIL]") else value
+    return attrs
+
+
+def xclient_address(value):
+    """XCLIENT's ADDR (``IPV6:`` prefix for IPv6 addresses) -> the address."""
+    value = value or ""
+    return value[5:] if value.upper().startswith("IPV6:") else value
+
+
 def xclient(client, attrs):
     """Send ``XCLIENT attr=value ...`` (Postfix XCLIENT_README) when the server offers it; EHLO again after the 220.
     Returns the reply (code, text), or None when the server does not offer XCLIENT or nothing is to be sent."""
@@ -646,20 +665,15 @@ class LabESASMTP(SMTP):
         if self.envelope.mail_from is not None:
             await self.push(XCLIENT_IN_TRANSACTION)
             return
-        attrs = {}
-        for item in (arg or "").split():
-            key, sep, value = item.partition("=")
-            if not sep or key.upper() not in XCLIENT_ATTRS:
-                await self.push(XCLIENT_SYNTAX)
-                return
-            value = _xtext_decode(value)
-            attrs[key.upper()] = None if value.upper() in ("[UNAVAILABLE]", "[TEMPUNAVAIL]") else value
+        attrs = parse_xclient(arg)
+        if attrs is None:
+            await self.push(XCLIENT_SYNTAX)
+            return
         if not attrs:
             await self.push(XCLIENT_SYNTAX)
             return
         if "ADDR" in attrs:
-            addr = attrs["ADDR"] or ""
-            conn.ip = addr[5:] if addr.upper().startswith("IPV6:") else addr
+            conn.ip = xclient_address(attrs["ADDR"])
         if "NAME" in attrs:
             conn.host = attrs["NAME"]
         if "DESTADDR" in attrs:

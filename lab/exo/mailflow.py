@@ -39,7 +39,9 @@ from email.utils import formatdate
 
 from aiosmtpd.smtp import SMTP
 
-from ..esa.mailflow import XCLIENT_ATTRS, _LoopServer, _xtext_decode, xclient
+# XCLIENT: the same lab mechanism and texts as the lab ESA's
+from ..esa.mailflow import (
+    XCLIENT_ATTRS, XCLIENT_DENIED, XCLIENT_SYNTAX, _LoopServer, parse_xclient, xclient, xclient_address)
 from .store import ExoStore
 from .tenant import exo_time, utcnow
 from ..esa.store import read_json, write_json_atomic
@@ -79,8 +81,6 @@ TLS_REQUIRED = "451 5.7.3 STARTTLS is required to send mail"
 RCPT_OK = "250 2.1.5 Recipient OK"          # 250 RFC 5321; 2.1.5 RFC 3463 "Destination address valid"; reconstructed
 MAIL_OK = "250 2.1.0 Sender OK"             # 250 RFC 5321; 2.1.0 RFC 3463 "Other address status"; reconstructed
 DATA_OK = "250 2.6.0 {message_id} [InternalId={internal}] Queued mail for delivery"   # reconstructed
-XCLIENT_DENIED = "550 5.7.0 Error: insufficient authorization"   # XCLIENT_README; text as the lab ESA's
-XCLIENT_SYNTAX = "501 5.5.4 Syntax: XCLIENT attribute=value..."   # XCLIENT_README; text as the lab ESA's
 
 
 def _trace_time(when=None):
@@ -216,17 +216,12 @@ class LabTenantSMTP(SMTP):
         if self.session.peer[0] not in ("127.0.0.1", "::1") or self.envelope.mail_from is not None:
             await self.push(XCLIENT_DENIED)
             return
-        attrs = {}
-        for item in (arg or "").split():
-            key, sep, value = item.partition("=")
-            if not sep or key.upper() not in XCLIENT_ATTRS:
-                await self.push(XCLIENT_SYNTAX)
-                return
-            value = _xtext_decode(value)
-            attrs[key.upper()] = None if value.upper() in ("[UNAVAILABLE]", "[TEMPUNAVAIL]") else value
+        attrs = parse_xclient(arg)
+        if attrs is None:
+            await self.push(XCLIENT_SYNTAX)
+            return
         if "ADDR" in attrs:
-            addr = attrs["ADDR"] or ""
-            conn.ip = addr[5:] if addr.upper().startswith("IPV6:") else addr
+            conn.ip = xclient_address(attrs["ADDR"])
         if "NAME" in attrs:
             conn.name = attrs["NAME"]
         self.session.host_name = None

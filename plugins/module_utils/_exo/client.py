@@ -106,6 +106,18 @@ def read_certificate(pem):
                 not_before=utc("not_valid_before"), not_after=utc("not_valid_after"))
 
 
+def certificate_pem(params):
+    """The app's certificate as PEM text: the file at ``certificate_path`` (which wins) or ``certificate_content``;
+    None when neither is set. ValueError naming certificate_path when the file cannot be read."""
+    if params.get("certificate_path"):
+        try:
+            with open(params["certificate_path"], "r") as handle:
+                return handle.read()
+        except (IOError, OSError) as exc:
+            raise ValueError("certificate_path: cannot read %s: %s" % (params["certificate_path"], exc))
+    return params.get("certificate_content")
+
+
 def check_certificate(pem, warn, now=None, warn_days=EXPIRY_WARNING_DAYS):
     """Refuse an expired or not yet valid app certificate (ExoValidationError) and ``warn`` when it expires
     within ``warn_days``. Returns read_certificate's dict (None without a certificate)."""

@@ -73,13 +73,10 @@ class ExoModule(object):
         if not (params.get("client_secret") or params.get("certificate_path") or params.get("certificate_content")):
             module.fail_json(msg="a credential is required: client_secret (EXO_CLIENT_SECRET), certificate_path "
                                  "(EXO_CERTIFICATE_PATH) or certificate_content (EXO_CERTIFICATE_CONTENT)")
-        pem = params.get("certificate_content")
-        if params.get("certificate_path"):
-            try:
-                with open(params["certificate_path"], "r") as handle:
-                    pem = handle.read()
-            except (IOError, OSError) as exc:
-                module.fail_json(msg="certificate_path: cannot read %s: %s" % (params["certificate_path"], exc))
+        try:
+            pem = exo_client.certificate_pem(params)
+        except ValueError as exc:
+            module.fail_json(msg=str(exc))
         if pem:
             try:  # before any request: an expired certificate fails here, one about to expire warns
                 exo_client.check_certificate(pem, module.warn)

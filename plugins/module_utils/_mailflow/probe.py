@@ -240,13 +240,10 @@ def tenant_clients(params, warn=None):
     missing = [name for name in ("tenant_id", "client_id") if not params.get(name)]
     if missing:
         raise ProbeError("tenant: %s required" % " and ".join(missing))
-    pem = params.get("certificate_content")
-    if params.get("certificate_path"):
-        try:
-            with open(params["certificate_path"], "r") as handle:
-                pem = handle.read()
-        except (IOError, OSError) as exc:
-            raise ProbeError("tenant.certificate_path: cannot read %s: %s" % (params["certificate_path"], exc))
+    try:
+        pem = exo_client.certificate_pem(params)
+    except ValueError as exc:
+        raise ProbeError("tenant.%s" % exc)
     if not (pem or params.get("client_secret")):
         raise ProbeError("tenant: a credential is required: client_secret, certificate_path or certificate_content")
     if pem:
